@@ -1,0 +1,9 @@
+//! mxref-model: the bit-exact reference model of OCP Microscaling (MX) arithmetic.
+//!
+//! Pure: no I/O, no printing. The CLI, the RTL testbench and the GPU harness consume it.
+
+pub mod format;
+pub mod round;
+
+pub use format::{Class, Format, FormatId, Value, FORMATS};
+pub use round::{Raw, Round, Rounded, Target};
