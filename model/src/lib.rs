@@ -2,7 +2,9 @@
 //!
 //! Pure: no I/O, no printing. The CLI, the RTL testbench and the GPU harness consume it.
 
+pub mod dot;
 pub mod format;
+pub mod numerics;
 pub mod round;
 
 pub use format::{Class, Format, FormatId, Value, FORMATS};

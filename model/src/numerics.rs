@@ -1,0 +1,318 @@
+//! How a dot-product unit rounds: one data description, read by one generic engine
+//! ([`crate::dot`]). Presets are JSON files under `model/presets/`, loaded exactly as a
+//! user's own file would be; no preset has code of its own.
+//!
+//! The computation every preset describes (spec/numerics.md gives the full text):
+//!
+//! 1. Products `a_i * b_i` are exact. With `scale = product`, each product is multiplied
+//!    exactly by its block's two scales; with `scale = block_sum` each block's products are
+//!    summed exactly and scaled, and that block term replaces its products below.
+//! 2. Terms are dealt into groups of `group` products (`group_layout`). Per group, every
+//!    non-zero term's alignment exponent `E` is taken (`align`), `Emax` is their maximum (the
+//!    running accumulator joins when `accumulate = fused`), and each term is cut to a multiple
+//!    of `2^(Emax - window_bits)` as `shifted_out` says. The cut terms are summed exactly.
+//! 3. The group sum is rounded into the accumulator format `acc` (fused: the sum already holds
+//!    the accumulator; separate: the exact group sum is added to the accumulator, then rounded).
+//! 4. With `promote`, the accumulator is reset to zero every `promote.every` products and its
+//!    value added into an FP32 outer accumulator, rounding as `promote.round`.
+//! 5. With `c_entry = end`, C is added after the last group (IEEE add, `output.round`);
+//!    with `c_entry = accumulator`, C is the accumulator's initial value.
+//! 6. The result is rounded to `output`.
+
+use crate::round::{Round, Target};
+use serde::{Deserialize, Serialize};
+
+/// How products are dealt into alignment groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupLayout {
+    /// Group `g` holds products `g*group .. (g+1)*group` (within each `span`).
+    Contiguous,
+    /// Within each span of `span` products, product `i` goes to group `i % ways`
+    /// (interleaved halves, as the register fragments of some MMA shapes deal them).
+    Interleaved { ways: usize, span: usize },
+}
+
+/// Which exponent a term is aligned by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Align {
+    /// The exponent-adder output: `E = Ea + Eb (+ scale exponents)`, before the product is
+    /// normalised (a product lies in `[0, 4) * 2^E`). Subnormal elements count with their
+    /// format's minimum exponent. This is what a multiplier's exponent path has at hand.
+    Nominal,
+    /// The exponent of the term's leading one bit (`[1, 2) * 2^E`).
+    Leading,
+}
+
+/// What happens to bits of an aligned term below the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShiftedOut {
+    /// Dropped: the term's magnitude is truncated (toward zero).
+    Truncate,
+    /// The term is rounded to nearest-even at the window's last bit.
+    Rne,
+    /// Dropped, but one sticky bit per group records that any non-zero bit was lost; it sits
+    /// just below the window and takes part in the group's rounding.
+    Sticky,
+}
+
+/// Where block scales enter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleApply {
+    /// Each product is multiplied exactly by its block's `scale_a * scale_b` before
+    /// alignment; the scales' exponents add to the product's alignment exponent. For E8M0
+    /// this is only an exponent add (MX hardware with the scale in the exponent path); for
+    /// UE4M3/UE5M3 the scale significands multiply in too.
+    Product,
+    /// Each block's products are summed exactly, multiplied by `scale_a * scale_b` exactly,
+    /// and the result enters alignment as one term (aligned by its leading bit).
+    BlockSum,
+    /// Products are unscaled; each promoted partial sum (see `promote`) is multiplied by its
+    /// block's `scale_a * scale_b` in FP32 with RNE before it is added to the outer FP32
+    /// accumulator. Requires `promote.every == block`. (MXFP8 run on Hopper.)
+    Promote,
+}
+
+/// How groups accumulate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accumulate {
+    /// The running accumulator is one more term of every group's alignment.
+    Fused,
+    /// Each group is summed without it; the exact group sum is then added to the
+    /// accumulator and rounded once into `acc`.
+    Separate,
+}
+
+/// Where C enters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CEntry {
+    /// C is the accumulator's initial value.
+    Accumulator,
+    /// C is added to the final sum by one IEEE FP32 addition rounded by `output.round`.
+    End,
+}
+
+/// A floating-point format for an accumulator or an output: IEEE-like layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloatSpec {
+    /// Fraction bits; `null` means unbounded (exact).
+    pub man_bits: Option<u32>,
+    /// Exponent bits (8 = FP32's range; wider ranges avoid intermediate overflow).
+    pub exp_bits: u32,
+    pub round: Round,
+    /// Keep subnormal results (false: flush them to zero of the same sign).
+    #[serde(default = "yes")]
+    pub subnormals: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl FloatSpec {
+    /// The rounding target, or `None` when exact.
+    pub fn target(&self) -> Option<Target> {
+        self.man_bits.map(|m| Target::ieee(self.exp_bits, m))
+    }
+}
+
+/// Periodic promotion of the accumulator into an FP32 outer sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promote {
+    /// Products per promotion.
+    pub every: usize,
+    /// Rounding of the outer FP32 addition.
+    pub round: Round,
+}
+
+/// The full description of a dot-product unit's numerics.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Numerics {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the parameters come from (paper and section, or measurement).
+    #[serde(default)]
+    pub source: String,
+    /// Products per alignment group; 0 means the whole dot product is one group.
+    pub group: usize,
+    #[serde(default = "contiguous")]
+    pub group_layout: GroupLayout,
+    #[serde(default = "nominal")]
+    pub align: Align,
+    /// Fraction bits kept below `2^Emax`; `null` keeps every bit (no alignment loss).
+    pub window_bits: Option<u32>,
+    #[serde(default = "truncate")]
+    pub shifted_out: ShiftedOut,
+    #[serde(default = "product")]
+    pub scale: ScaleApply,
+    pub accumulate: Accumulate,
+    pub c_entry: CEntry,
+    /// The running accumulator's format.
+    pub acc: FloatSpec,
+    #[serde(default)]
+    pub promote: Option<Promote>,
+    /// The result's format (FP32 with 23 fraction bits; 13 models an E8M13 output).
+    pub output: FloatSpec,
+    /// Subnormal input elements are taken as zero.
+    #[serde(default)]
+    pub flush_subnormal_inputs: bool,
+    /// The bit pattern of a NaN result.
+    #[serde(default = "canonical_nan", with = "hex_u32")]
+    pub nan_bits: u32,
+}
+
+fn contiguous() -> GroupLayout {
+    GroupLayout::Contiguous
+}
+fn nominal() -> Align {
+    Align::Nominal
+}
+fn truncate() -> ShiftedOut {
+    ShiftedOut::Truncate
+}
+fn product() -> ScaleApply {
+    ScaleApply::Product
+}
+fn canonical_nan() -> u32 {
+    0x7fc0_0000
+}
+
+mod hex_u32 {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{v:08x}"))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        let s = String::deserialize(d)?;
+        let h = s
+            .strip_prefix("0x")
+            .ok_or_else(|| D::Error::custom("expected a hex string like \"0x7fc00000\""))?;
+        u32::from_str_radix(h, 16).map_err(D::Error::custom)
+    }
+}
+
+/// Largest `window_bits` the engine accepts (the windowed group sum must fit in an i128
+/// together with the integer bits of up to 2^16 terms).
+pub const MAX_WINDOW_BITS: u32 = 96;
+
+impl Numerics {
+    /// Whether this is the single-rounding `exact` semantics (one group, no window, exact
+    /// accumulator, C inside): the engine then takes its exact fast path.
+    pub fn is_exact(&self) -> bool {
+        self.window_bits.is_none()
+            && self.acc.man_bits.is_none()
+            && self.promote.is_none()
+            && self.c_entry == CEntry::Accumulator
+            && self.scale != ScaleApply::Promote
+            && !self.flush_subnormal_inputs
+    }
+
+    /// Check the parameters fit together; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(w) = self.window_bits {
+            if w > MAX_WINDOW_BITS {
+                return Err(format!(
+                    "window_bits: {w} is more than the {MAX_WINDOW_BITS} the engine supports; use null for an unbounded window"
+                ));
+            }
+        }
+        for (field, f) in [("acc", &self.acc), ("output", &self.output)] {
+            if !(2..=15).contains(&f.exp_bits) {
+                return Err(format!("{field}.exp_bits: {} is outside 2..=15", f.exp_bits));
+            }
+            if let Some(m) = f.man_bits {
+                if m > 100 {
+                    return Err(format!("{field}.man_bits: {m} is more than 100"));
+                }
+            }
+        }
+        match self.output.man_bits {
+            Some(m) if m <= 23 && self.output.exp_bits <= 8 => {}
+            _ => {
+                return Err(
+                    "output: must fit in FP32 (man_bits <= 23, exp_bits <= 8)".to_string(),
+                )
+            }
+        }
+        if let GroupLayout::Interleaved { ways, span } = self.group_layout {
+            if ways == 0 || span == 0 || span % ways != 0 {
+                return Err("group_layout: interleaved needs ways > 0 and span a multiple of ways".into());
+            }
+            if self.group != span / ways {
+                return Err(format!(
+                    "group_layout: interleaved {ways} ways over {span} products makes groups of {}, but group is {}",
+                    span / ways,
+                    self.group
+                ));
+            }
+        }
+        if let Some(p) = self.promote {
+            if p.every == 0 {
+                return Err("promote.every: must be > 0".into());
+            }
+            if self.group != 0 && p.every % self.group != 0 {
+                return Err("promote.every: must be a multiple of group".into());
+            }
+        }
+        if self.scale == ScaleApply::Promote && self.promote.is_none() {
+            return Err("scale: 'promote' needs a promote section".into());
+        }
+        Ok(())
+    }
+
+    /// Parse a preset or user file.
+    pub fn from_json(text: &str) -> Result<Numerics, String> {
+        let n: Numerics = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        n.validate()?;
+        Ok(n)
+    }
+}
+
+/// The built-in presets, as shipped JSON text (name, text).
+pub const PRESETS: &[(&str, &str)] = &[
+    ("exact", include_str!("../presets/exact.json")),
+    ("rtl", include_str!("../presets/rtl.json")),
+];
+
+/// Look up a built-in preset by name.
+pub fn preset(name: &str) -> Option<Numerics> {
+    PRESETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| Numerics::from_json(text).expect("built-in preset parses"))
+}
+
+/// Names of all built-in presets.
+pub fn preset_names() -> impl Iterator<Item = &'static str> {
+    PRESETS.iter().map(|(n, _)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_parse_and_are_named_after_their_files() {
+        for (name, _) in PRESETS {
+            let n = preset(name).unwrap();
+            assert_eq!(n.name, *name);
+        }
+        assert!(preset("exact").unwrap().is_exact());
+        assert!(!preset("rtl").unwrap().is_exact());
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_their_name() {
+        let mut v: serde_json::Value = serde_json::from_str(PRESETS[0].1).unwrap();
+        v["windw_bits"] = 3.into();
+        let err = Numerics::from_json(&v.to_string()).unwrap_err();
+        assert!(err.contains("windw_bits"), "{err}");
+    }
+}
