@@ -1,1 +1,50 @@
-fn main() {}
+//! `mxref`: the command line over the mxref model.
+//!
+//! Each subcommand lives in its own module with an `Args` struct and a `run` function; adding
+//! one is a variant in [`Cmd`] and an arm in `main`. JSON Lines plumbing shared by the
+//! streaming commands is in [`jsonl`].
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod dot;
+mod formats;
+mod jsonl;
+mod quantize;
+
+#[derive(Parser)]
+#[command(
+    name = "mxref",
+    version,
+    about = "Bit-exact reference for OCP Microscaling (MX) formats, conversion and dot products"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Properties of every element and scale format (derived from the one format table).
+    Formats(formats::Args),
+    /// Convert FP32 vectors to MX blocks (JSON Lines in, JSON Lines out).
+    Quantize(quantize::Args),
+    /// Evaluate MX dot products bit-exactly (JSON Lines in, JSON Lines out).
+    Dot(dot::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Formats(a) => formats::run(a),
+        Cmd::Quantize(a) => quantize::run(a),
+        Cmd::Dot(a) => dot::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mxref: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
