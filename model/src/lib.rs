@@ -3,14 +3,10 @@
 //! Pure: no I/O, no printing. The CLI, the RTL testbench and the GPU harness consume it.
 
 pub mod cycle;
-pub mod add;
 pub mod dot;
-pub mod elem;
 pub mod format;
 pub mod numerics;
-pub mod quantize;
 pub mod round;
-pub mod wide;
 
 pub use format::{Class, Format, FormatId, Value, FORMATS};
 pub use round::{Raw, Round, Rounded, Target};
