@@ -153,7 +153,7 @@ fn one_line(
     line.code_array("b", b_fmt, &mut buf.b)?;
     line.code_array("sa", scale_fmt, &mut buf.sa)?;
     line.code_array("sb", scale_fmt, &mut buf.sb)?;
-    if buf.a.len() % block != 0 {
+    if !buf.a.len().is_multiple_of(block) {
         return Err(FieldError::new(
             "a",
             format!("length {} is not a multiple of block {block}", buf.a.len()),

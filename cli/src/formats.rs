@@ -48,11 +48,11 @@ pub fn exact(sig: u64, exp: i32) -> String {
         return "0".into();
     }
     let (mut k, mut e) = (sig, exp);
-    while k % 2 == 0 {
+    while k.is_multiple_of(2) {
         k /= 2;
         e += 1;
     }
-    if e >= 0 && e <= 40 && (k as u128) << e < 1u128 << 60 {
+    if (0..=40).contains(&e) && (k as u128) << e < 1u128 << 60 {
         return ((k as u128) << e).to_string();
     }
     if (-24..0).contains(&e) {

@@ -391,7 +391,7 @@ impl Progress {
         }
     }
     fn tick(&mut self, lines: u64) {
-        if !self.on || lines % 4096 != 0 {
+        if !self.on || !lines.is_multiple_of(4096) {
             return;
         }
         let now = Instant::now();

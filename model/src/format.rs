@@ -73,6 +73,7 @@ pub struct Format {
     pub specials: Specials,
 }
 
+#[allow(clippy::too_many_arguments)] // one positional row per format reads best as a table
 const fn float(
     id: FormatId,
     name: &'static str,

@@ -6,6 +6,7 @@ pub mod cycle;
 pub mod dot;
 pub mod format;
 pub mod numerics;
+pub mod quantize;
 pub mod round;
 
 pub use format::{Class, Format, FormatId, Value, FORMATS};
