@@ -106,6 +106,7 @@ use Role::{Element as El, Scale as Sc};
 use Specials as S;
 
 /// The format table.
+#[rustfmt::skip] // one row per format, laid out as a table
 pub const FORMATS: [Format; 9] = [
     float(F::E4m3, "e4m3", "FP8 E4M3", El, true, 4, 3, 7, true, S::NanAllOnes),
     float(F::E5m2, "e5m2", "FP8 E5M2", El, true, 5, 2, 15, true, S::Ieee),
@@ -245,10 +246,16 @@ impl FormatId {
         FORMATS.iter().map(|f| f.id)
     }
     pub fn elements() -> impl Iterator<Item = FormatId> {
-        FORMATS.iter().filter(|f| f.role == Role::Element).map(|f| f.id)
+        FORMATS
+            .iter()
+            .filter(|f| f.role == Role::Element)
+            .map(|f| f.id)
     }
     pub fn scales() -> impl Iterator<Item = FormatId> {
-        FORMATS.iter().filter(|f| f.role == Role::Scale).map(|f| f.id)
+        FORMATS
+            .iter()
+            .filter(|f| f.role == Role::Scale)
+            .map(|f| f.id)
     }
 }
 
@@ -429,7 +436,9 @@ impl Format {
         match self.specials {
             Specials::None => None,
             Specials::NanAllOnes => Some((1 << (self.exp_bits + self.man_bits)) - 1),
-            Specials::Ieee => Some((((1 << self.exp_bits) - 1) << self.man_bits) | 1 << (self.man_bits - 1).min(31)),
+            Specials::Ieee => Some(
+                (((1 << self.exp_bits) - 1) << self.man_bits) | 1 << (self.man_bits - 1).min(31),
+            ),
         }
     }
 
@@ -689,12 +698,9 @@ mod tests {
                     sticky: false,
                 };
                 let back = match v.class {
-                    Class::Finite | Class::Zero => fmt.encode(
-                        v.neg,
-                        raw,
-                        EncodeRound::Dir(Round::Rne),
-                        Overflow::Saturate,
-                    ),
+                    Class::Finite | Class::Zero => {
+                        fmt.encode(v.neg, raw, EncodeRound::Dir(Round::Rne), Overflow::Saturate)
+                    }
                     _ => continue,
                 };
                 // INT8 0x80 (-2.0) saturates to -127/64 by design.
