@@ -4,8 +4,12 @@
 //! Usage: build a [`Dot`] once per (formats, block size, numerics) and call [`Dot::eval`] in
 //! the loop; it allocates nothing per call.
 
-use crate::format::FormatId;
-use crate::numerics::Numerics;
+use crate::add::Term;
+use crate::elem::{self, Elem, Table, F_INF, F_NAN};
+use crate::format::{decode_f32, Class, FormatId, Role};
+use crate::numerics::{Numerics, ScaleApply};
+use crate::round::{self, Raw, Round, Rounded, Target};
+use crate::wide::Wide;
 use std::fmt;
 
 /// The shape of a dot product: element formats of A and B, scale format, block size.
@@ -58,14 +62,87 @@ impl std::error::Error for DotError {}
 pub struct Dot {
     spec: DotSpec,
     numerics: Numerics,
+    ta: &'static Table,
+    tb: &'static Table,
+    ts: &'static Table,
+    out: Target,
+    acc: Option<Target>,
+    exact: bool,
+    /// Products of two `ival`s summed over a block fit an i64.
+    narrow: bool,
+}
+
+fn invalid(field: &'static str, msg: impl Into<String>) -> DotError {
+    DotError::Invalid {
+        field,
+        msg: msg.into(),
+    }
+}
+
+/// Exponent offset of a scale: value = sig * 2^(e - man_bits).
+#[inline(always)]
+fn scale_lsb(t: &Table, s: &Elem) -> i32 {
+    s.e - t.man_bits as i32
 }
 
 impl Dot {
     /// Check the shape and numerics fit together and prepare the tables.
     pub fn new(spec: DotSpec, numerics: &Numerics) -> Result<Dot, DotError> {
+        for (field, id, role) in [
+            ("a_fmt", spec.a_fmt, Role::Element),
+            ("b_fmt", spec.b_fmt, Role::Element),
+            ("scale_fmt", spec.scale_fmt, Role::Scale),
+        ] {
+            if id.format().role != role {
+                let want = if role == Role::Element {
+                    "an element format"
+                } else {
+                    "a scale format (e8m0, ue4m3, ue5m3)"
+                };
+                return Err(invalid(field, format!("{id} is not {want}")));
+            }
+        }
+        if spec.block == 0 {
+            return Err(invalid("block", "must be at least 1"));
+        }
+        numerics.validate().map_err(|m| invalid("numerics", m))?;
+        let n = numerics;
+        if matches!(n.scale, ScaleApply::BlockSum)
+            && n.group != 0
+            && !n.group.is_multiple_of(spec.block)
+        {
+            return Err(invalid(
+                "block",
+                format!(
+                    "numerics scale 'block_sum' needs group ({}) to be a multiple of block ({})",
+                    n.group, spec.block
+                ),
+            ));
+        }
+        if n.scale == ScaleApply::Promote && n.promote.map(|p| p.every) != Some(spec.block) {
+            return Err(invalid(
+                "block",
+                format!(
+                    "numerics scale 'promote' needs promote.every equal to block ({})",
+                    spec.block
+                ),
+            ));
+        }
+        let ta = elem::table(spec.a_fmt);
+        let tb = elem::table(spec.b_fmt);
+        let out = n.output.target().expect("validated: output is finite");
+        // i64 block sums when |a|*|b|*block < 2^63.
+        let narrow = ta.ival_bits + tb.ival_bits + (usize::BITS - spec.block.leading_zeros()) < 63;
         Ok(Dot {
             spec,
-            numerics: numerics.clone(),
+            numerics: n.clone(),
+            ta,
+            tb,
+            ts: elem::table(spec.scale_fmt),
+            out,
+            acc: n.acc.target(),
+            exact: n.is_exact(),
+            narrow,
         })
     }
 
@@ -79,10 +156,342 @@ impl Dot {
 
     /// Evaluate one dot product; returns D as FP32 bits. Errors only on malformed operands
     /// (lengths, codes out of range).
-    pub fn eval(&self, _ops: &Operands) -> Result<u32, DotError> {
-        Err(DotError::Invalid {
-            field: "numerics",
-            msg: "dot engine not built yet".into(),
+    pub fn eval(&self, ops: &Operands) -> Result<u32, DotError> {
+        self.check(ops)?;
+        let c = decode_f32(ops.c);
+        let flags = self.special_flags(ops);
+        if flags != 0 || matches!(c.class, Class::Nan | Class::Inf) {
+            return Ok(self.special(ops));
+        }
+        let r = if self.exact {
+            self.exact_dot(ops)
+        } else {
+            self.hw_dot(ops)
+        };
+        Ok(match r {
+            Out::Bits(b) => b,
+            Out::Zero => self.zero_bits(ops),
         })
+    }
+
+    fn check(&self, ops: &Operands) -> Result<(), DotError> {
+        let k = ops.a.len();
+        if ops.b.len() != k {
+            return Err(invalid(
+                "b",
+                format!("has {} elements but a has {k}", ops.b.len()),
+            ));
+        }
+        if !k.is_multiple_of(self.spec.block) {
+            return Err(invalid(
+                "a",
+                format!(
+                    "length {k} is not a multiple of the block size {}",
+                    self.spec.block
+                ),
+            ));
+        }
+        let nb = k / self.spec.block;
+        for (field, s) in [("sa", ops.sa), ("sb", ops.sb)] {
+            if s.len() != nb {
+                return Err(invalid(
+                    field,
+                    format!("has {} scales but there are {nb} blocks", s.len()),
+                ));
+            }
+        }
+        for (field, codes, t) in [
+            ("a", ops.a, self.ta),
+            ("b", ops.b, self.tb),
+            ("sa", ops.sa, self.ts),
+            ("sb", ops.sb, self.ts),
+        ] {
+            // Code counts are powers of two: one OR finds any code out of range.
+            if codes.iter().fold(0, |m, &c| m | c) >= t.codes {
+                let (i, c) = codes
+                    .iter()
+                    .enumerate()
+                    .find(|(_, &c)| c >= t.codes)
+                    .unwrap();
+                return Err(invalid(
+                    field,
+                    format!(
+                        "[{i}] = {c} is out of range for {} (0..{})",
+                        t.id,
+                        t.codes - 1
+                    ),
+                ));
+            }
+        }
+        if self.numerics.group == 0
+            && !self.exact
+            && self.numerics.window_bits.is_some()
+            && k > 1 << 16
+        {
+            return Err(invalid(
+                "a",
+                "a single windowed group holds at most 65536 products",
+            ));
+        }
+        Ok(())
+    }
+
+    fn special_flags(&self, ops: &Operands) -> u8 {
+        let mut f = 0u8;
+        for (&a, &b) in ops.a.iter().zip(ops.b) {
+            f |= self.ta.get(a).flags | self.tb.get(b).flags;
+        }
+        for (&a, &b) in ops.sa.iter().zip(ops.sb) {
+            f |= self.ts.get(a).flags | self.ts.get(b).flags;
+        }
+        f
+    }
+
+    /// NaN and Inf inputs: NaN anywhere, Inf*0 or +Inf + -Inf give NaN; else Inf propagates.
+    fn special(&self, ops: &Operands) -> u32 {
+        let nan = self.numerics.nan_bits;
+        let c = decode_f32(ops.c);
+        let (mut pos, mut neg) = (false, false);
+        match c.class {
+            Class::Nan => return nan,
+            Class::Inf => {
+                if c.neg {
+                    neg = true
+                } else {
+                    pos = true
+                }
+            }
+            _ => {}
+        }
+        let bs = self.spec.block;
+        for (i, (&a, &b)) in ops.a.iter().zip(ops.b).enumerate() {
+            let f = [
+                self.ta.get(a),
+                self.tb.get(b),
+                self.ts.get(ops.sa[i / bs]),
+                self.ts.get(ops.sb[i / bs]),
+            ];
+            if f.iter().any(|e| e.flags & F_NAN != 0) {
+                return nan;
+            }
+            let inf = f.iter().any(|e| e.flags & F_INF != 0);
+            let zero = f.iter().any(|e| e.flags == 0 && e.sig == 0);
+            if inf && zero {
+                return nan;
+            }
+            if inf {
+                if f.iter().filter(|e| e.neg).count() % 2 == 1 {
+                    neg = true
+                } else {
+                    pos = true
+                }
+            }
+        }
+        match (pos, neg) {
+            (true, true) => nan,
+            (true, false) => 0x7f80_0000,
+            (false, true) => 0xff80_0000,
+            // Only NaN scales can bring us here without Inf, and they returned above.
+            (false, false) => nan,
+        }
+    }
+
+    /// Sign of an exactly-zero result: -0 only if C and every product are -0 (IEEE 754
+    /// addition of zeros under every rounding but toward -Inf); otherwise +0.
+    fn zero_bits(&self, ops: &Operands) -> u32 {
+        let c = decode_f32(ops.c);
+        if !(c.class == Class::Zero && c.neg) {
+            return 0;
+        }
+        let bs = self.spec.block;
+        for (i, (&a, &b)) in ops.a.iter().zip(ops.b).enumerate() {
+            let f = [
+                self.ta.get(a),
+                self.tb.get(b),
+                self.ts.get(ops.sa[i / bs]),
+                self.ts.get(ops.sb[i / bs]),
+            ];
+            let zero = f.iter().any(|e| e.sig == 0)
+                || (self.numerics.flush_subnormal_inputs && (f[0].subnormal || f[1].subnormal));
+            let negp = f.iter().filter(|e| e.neg).count() % 2 == 1;
+            if !zero || !negp {
+                return 0;
+            }
+        }
+        0x8000_0000
+    }
+
+    /// Sum of one block's products in units of 2^(qa + qb), exactly.
+    #[inline(always)]
+    fn block_sum(&self, a: &[u32], b: &[u32]) -> i128 {
+        if self.narrow {
+            let mut s = 0i64;
+            for (&x, &y) in a.iter().zip(b) {
+                s += self.ta.get(x).ival * self.tb.get(y).ival;
+            }
+            s as i128
+        } else {
+            let mut s = 0i128;
+            for (&x, &y) in a.iter().zip(b) {
+                s += self.ta.get(x).ival as i128 * self.tb.get(y).ival as i128;
+            }
+            s
+        }
+    }
+
+    /// `exact`: every product and C summed exactly, rounded once.
+    fn exact_dot(&self, ops: &Operands) -> Out {
+        let bs = self.spec.block;
+        let q = self.ta.qmin + self.tb.qmin;
+        let nb = ops.a.len() / bs;
+        let c = decode_f32(ops.c);
+        let mut acc = Small::default();
+        if c.class == Class::Finite {
+            acc.add(
+                if c.neg {
+                    -(c.sig as i128)
+                } else {
+                    c.sig as i128
+                },
+                c.exp,
+            );
+        }
+        for k in 0..nb {
+            let s = self.block_sum(&ops.a[k * bs..(k + 1) * bs], &ops.b[k * bs..(k + 1) * bs]);
+            if s == 0 {
+                continue;
+            }
+            let (xa, xb) = (self.ts.get(ops.sa[k]), self.ts.get(ops.sb[k]));
+            // Scale significands are < 2^4 each; a block sum is < 2^75: the product fits.
+            let v = s * (xa.sig as i128 * xb.sig as i128);
+            acc.add(v, q + scale_lsb(self.ts, xa) + scale_lsb(self.ts, xb));
+        }
+        match acc.raw() {
+            None => Out::Zero,
+            Some((neg, raw)) => Out::Bits(pack(
+                neg,
+                round::round(neg, raw, &self.out, self.numerics.output.round),
+                &self.out,
+                self.numerics.output.subnormals,
+            )),
+        }
+    }
+}
+
+/// What the engine produced before the sign-of-zero rule.
+enum Out {
+    Bits(u32),
+    Zero,
+}
+
+/// An exact sum that stays in one i128 while the terms' exponents allow and spills into a
+/// [`Wide`] accumulator otherwise.
+#[derive(Clone, Default)]
+struct Small {
+    v: i128,
+    exp: i32,
+    wide: Option<Box<Wide>>,
+}
+
+/// Bits of headroom kept free in `Small::v`.
+const SMALL_BITS: i32 = 124;
+
+mod hw;
+
+fn bits_of(v: i128) -> i32 {
+    128 - v.unsigned_abs().leading_zeros() as i32
+}
+
+impl Small {
+    fn add_term(&mut self, t: Term) {
+        let v = t.sig as i128;
+        self.add(if t.neg { -v } else { v }, t.lsb);
+    }
+
+    fn add_small(&mut self, o: &Small) {
+        match &o.wide {
+            None => self.add(o.v, o.exp),
+            Some(ow) => {
+                let mine = std::mem::take(self);
+                let mut w = (**ow).clone();
+                match mine.wide {
+                    Some(mw) => w.add_wide(&mw),
+                    None => w.add(mine.v, mine.exp),
+                }
+                self.wide = Some(Box::new(w));
+            }
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, t: i128, e: i32) {
+        if t == 0 {
+            return;
+        }
+        if let Some(w) = self.wide.as_mut() {
+            w.add(t, e);
+            return;
+        }
+        if self.v == 0 {
+            self.v = t;
+            self.exp = e;
+            return;
+        }
+        // Bring both to the lower exponent if the result stays inside the headroom.
+        let (hi, hi_e, lo, lo_e) = if e >= self.exp {
+            (t, e, self.v, self.exp)
+        } else {
+            (self.v, self.exp, t, e)
+        };
+        let d = hi_e - lo_e;
+        if d < SMALL_BITS && bits_of(hi) + d < SMALL_BITS && bits_of(lo) < SMALL_BITS {
+            self.v = (hi << d) + lo;
+            self.exp = lo_e;
+        } else {
+            let mut w = Box::<Wide>::default();
+            w.add(self.v, self.exp);
+            w.add(t, e);
+            self.wide = Some(w);
+        }
+    }
+
+    fn raw(&self) -> Option<(bool, Raw)> {
+        match &self.wide {
+            Some(w) => w.to_raw(),
+            None if self.v == 0 => None,
+            None => Some((
+                self.v < 0,
+                Raw {
+                    sig: self.v.unsigned_abs(),
+                    exp: self.exp,
+                    sticky: false,
+                },
+            )),
+        }
+    }
+}
+
+/// Pack a rounding result for the output format into FP32 bits.
+fn pack(neg: bool, r: Rounded, t: &Target, subnormals: bool) -> u32 {
+    let s = (neg as u32) << 31;
+    match r {
+        Rounded::Overflow => s | 0x7f80_0000,
+        Rounded::Finite { sig, exp, .. } => {
+            if sig == 0 {
+                return s;
+            }
+            let is_sub = sig >> t.man_bits == 0;
+            if is_sub && !subnormals {
+                return s;
+            }
+            // The value sig * 2^(exp - man_bits) is exactly representable in FP32 because
+            // the output format fits inside it (validated).
+            let raw = Raw {
+                sig: sig as u128,
+                exp: exp - t.man_bits as i32,
+                sticky: false,
+            };
+            crate::format::pack_f32(neg, round::round(neg, raw, &Target::FP32, Round::Rne))
+        }
     }
 }

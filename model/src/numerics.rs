@@ -28,9 +28,14 @@ use serde::{Deserialize, Serialize};
 pub enum GroupLayout {
     /// Group `g` holds products `g*group .. (g+1)*group` (within each `span`).
     Contiguous,
-    /// Within each span of `span` products, product `i` goes to group `i % ways`
+    /// Within each span of `span` products, product `i` goes to group `(i / chunk) % ways`
     /// (interleaved halves, as the register fragments of some MMA shapes deal them).
-    Interleaved { ways: usize, span: usize },
+    Interleaved {
+        ways: usize,
+        span: usize,
+        #[serde(default = "one")]
+        chunk: usize,
+    },
 }
 
 /// Which exponent a term is aligned by.
@@ -53,9 +58,6 @@ pub enum ShiftedOut {
     Truncate,
     /// The term is rounded to nearest-even at the window's last bit.
     Rne,
-    /// Dropped, but one sticky bit per group records that any non-zero bit was lost; it sits
-    /// just below the window and takes part in the group's rounding.
-    Sticky,
 }
 
 /// Where block scales enter.
@@ -168,6 +170,9 @@ pub struct Numerics {
     pub nan_bits: u32,
 }
 
+fn one() -> usize {
+    1
+}
 fn contiguous() -> GroupLayout {
     GroupLayout::Contiguous
 }
@@ -198,15 +203,16 @@ mod hex_u32 {
     }
 }
 
-/// Largest `window_bits` the engine accepts (the windowed group sum must fit in an i128
-/// together with the integer bits of up to 2^16 terms).
-pub const MAX_WINDOW_BITS: u32 = 96;
+/// Largest `window_bits` the engine accepts: a windowed group sum of up to 2^16 terms then
+/// has at most 64 + 4 + 16 bits, inside what the exact two-operand adder takes.
+pub const MAX_WINDOW_BITS: u32 = 64;
 
 impl Numerics {
     /// Whether this is the single-rounding `exact` semantics (one group, no window, exact
     /// accumulator, C inside): the engine then takes its exact fast path.
     pub fn is_exact(&self) -> bool {
-        self.window_bits.is_none()
+        self.group == 0
+            && self.window_bits.is_none()
             && self.acc.man_bits.is_none()
             && self.promote.is_none()
             && self.c_entry == CEntry::Accumulator
@@ -225,25 +231,30 @@ impl Numerics {
         }
         for (field, f) in [("acc", &self.acc), ("output", &self.output)] {
             if !(2..=15).contains(&f.exp_bits) {
-                return Err(format!("{field}.exp_bits: {} is outside 2..=15", f.exp_bits));
+                return Err(format!(
+                    "{field}.exp_bits: {} is outside 2..=15",
+                    f.exp_bits
+                ));
             }
             if let Some(m) = f.man_bits {
-                if m > 100 {
-                    return Err(format!("{field}.man_bits: {m} is more than 100"));
+                if m > 64 {
+                    return Err(format!("{field}.man_bits: {m} is more than 64"));
                 }
             }
         }
         match self.output.man_bits {
             Some(m) if m <= 23 && self.output.exp_bits <= 8 => {}
-            _ => {
-                return Err(
-                    "output: must fit in FP32 (man_bits <= 23, exp_bits <= 8)".to_string(),
-                )
-            }
+            _ => return Err("output: must fit in FP32 (man_bits <= 23, exp_bits <= 8)".to_string()),
         }
-        if let GroupLayout::Interleaved { ways, span } = self.group_layout {
-            if ways == 0 || span == 0 || span % ways != 0 {
-                return Err("group_layout: interleaved needs ways > 0 and span a multiple of ways".into());
+        if let GroupLayout::Interleaved { ways, span, chunk } = self.group_layout {
+            if ways == 0 || chunk == 0 || span == 0 || span % (ways * chunk) != 0 {
+                return Err(
+                    "group_layout: interleaved needs ways, chunk > 0 and span a multiple of ways * chunk"
+                        .into(),
+                );
+            }
+            if self.scale == ScaleApply::BlockSum {
+                return Err("group_layout: scale 'block_sum' needs contiguous groups".into());
             }
             if self.group != span / ways {
                 return Err(format!(
@@ -253,6 +264,15 @@ impl Numerics {
                 ));
             }
         }
+        if self.acc.man_bits.is_none()
+            && self.accumulate == Accumulate::Fused
+            && self.window_bits.is_some()
+        {
+            return Err(
+                "acc.man_bits: a fused accumulator joins a finite window, so it needs a finite width"
+                    .into(),
+            );
+        }
         if let Some(p) = self.promote {
             if p.every == 0 {
                 return Err("promote.every: must be > 0".into());
@@ -261,8 +281,10 @@ impl Numerics {
                 return Err("promote.every: must be a multiple of group".into());
             }
         }
-        if self.scale == ScaleApply::Promote && self.promote.is_none() {
-            return Err("scale: 'promote' needs a promote section".into());
+        if self.scale == ScaleApply::Promote
+            && (self.promote.is_none() || self.acc.man_bits.is_none())
+        {
+            return Err("scale: 'promote' needs a promote section and a finite acc".into());
         }
         Ok(())
     }

@@ -146,8 +146,7 @@ fn round_inner(neg: bool, raw: Raw, t: &Target, mode: Round, random: Option<u32>
             Round::Up => !neg,
             Round::Down => neg,
             Round::Rne | Round::Rna => {
-                top == t.emin - 1
-                    && (raw.sig.count_ones() > 1 || raw.sticky || mode == Round::Rna)
+                top == t.emin - 1 && (raw.sig.count_ones() > 1 || raw.sticky || mode == Round::Rna)
             }
         };
         return if up {
@@ -268,7 +267,13 @@ mod tests {
 
     #[test]
     fn exact_values_round_trip() {
-        for bits in [0x3f80_0000u32, 0x0000_0001, 0x007f_ffff, 0x0080_0000, 0x7f7f_ffff] {
+        for bits in [
+            0x3f80_0000u32,
+            0x0000_0001,
+            0x007f_ffff,
+            0x0080_0000,
+            0x7f7f_ffff,
+        ] {
             let e = ((bits >> 23) & 0xff) as i32;
             let m = bits & 0x7f_ffff;
             let (sig, exp) = if e == 0 {

@@ -1,0 +1,462 @@
+//! The generic hardware-numerics engine: groups, alignment window, accumulator, promotion.
+//! Every preset but `exact` runs through here; the steps follow spec/numerics.md in order.
+
+use super::{pack, scale_lsb, Dot, Operands, Out, Small};
+use crate::add::{add_round, Term};
+use crate::format::{decode_f32, Class};
+use crate::numerics::{Accumulate, Align, CEntry, GroupLayout, ScaleApply, ShiftedOut};
+use crate::round::{self, msb, Raw, Round, Rounded, Target};
+
+/// One non-zero term of a group, before the window cut.
+#[derive(Clone, Copy, Debug)]
+pub struct TermIn {
+    pub neg: bool,
+    pub sig: u128,
+    /// Weight of `sig`'s bit 0.
+    pub lsb: i32,
+    /// Alignment exponent.
+    pub e: i32,
+}
+
+/// The products of one group: `start, start+stride, ...` below `end`, in runs of `chunk`.
+#[derive(Clone, Copy, Debug)]
+pub struct GroupIdx {
+    pub start: usize,
+    pub end: usize,
+    pub chunk: usize,
+    pub stride: usize,
+}
+
+impl GroupIdx {
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        let mut s = self.start;
+        while s < self.end {
+            for i in s..(s + self.chunk).min(self.end) {
+                f(i);
+            }
+            s += self.stride;
+        }
+    }
+    fn len(&self) -> usize {
+        let mut n = 0;
+        self.for_each(|_| n += 1);
+        n
+    }
+}
+
+/// The running accumulator.
+#[derive(Clone)]
+pub(super) enum Acc {
+    /// A value of the accumulator format.
+    Float(Term),
+    /// An exact (unbounded) accumulator.
+    Exact(Small),
+    Inf(bool),
+    Nan,
+}
+
+/// Turn a rounding into an accumulator value of target `t`.
+fn to_acc(neg: bool, r: Rounded, t: &Target, subnormals: bool) -> Acc {
+    match r {
+        Rounded::Overflow => Acc::Inf(neg),
+        Rounded::Finite { sig, exp, .. } => {
+            if sig == 0 || (!subnormals && sig >> t.man_bits == 0) {
+                // A non-zero value rounded (or flushed) to zero keeps its sign.
+                Acc::Float(Term { neg, ..Term::ZERO })
+            } else {
+                Acc::Float(Term {
+                    neg,
+                    sig: sig as u128,
+                    lsb: exp - t.man_bits as i32,
+                })
+            }
+        }
+    }
+}
+
+/// Exact `a + b` rounded once to `t` (either may be Inf/NaN).
+fn add_to(a: &Acc, b: &Acc, t: &Target, mode: Round, subnormals: bool) -> Acc {
+    match (a, b) {
+        (Acc::Nan, _) | (_, Acc::Nan) => Acc::Nan,
+        (Acc::Inf(x), Acc::Inf(y)) if x != y => Acc::Nan,
+        (Acc::Inf(x), _) | (_, Acc::Inf(x)) => Acc::Inf(*x),
+        (Acc::Float(x), Acc::Float(y)) => {
+            let (neg, r) = add_round(*x, *y, t, mode);
+            to_acc(neg, r, t, subnormals)
+        }
+        (Acc::Exact(s), Acc::Float(y)) | (Acc::Float(y), Acc::Exact(s)) => {
+            let mut s = s.clone();
+            s.add_term(*y);
+            round_small(&s, t, mode, subnormals)
+        }
+        (Acc::Exact(x), Acc::Exact(y)) => {
+            let mut s = x.clone();
+            s.add_small(y);
+            round_small(&s, t, mode, subnormals)
+        }
+    }
+}
+
+fn round_small(s: &Small, t: &Target, mode: Round, subnormals: bool) -> Acc {
+    match s.raw() {
+        None => Acc::Float(Term::ZERO),
+        Some((neg, raw)) => to_acc(neg, round::round(neg, raw, t, mode), t, subnormals),
+    }
+}
+
+impl Dot {
+    /// Visit the non-zero terms of a group (products, or block sums with `block_sum`).
+    #[inline]
+    fn for_each_term(&self, ops: &Operands, g: &GroupIdx, mut f: impl FnMut(TermIn)) {
+        let n = &self.numerics;
+        let bs = self.spec.block;
+        let (ma, mb, ms) = (
+            self.ta.man_bits as i32,
+            self.tb.man_bits as i32,
+            self.ts.man_bits as i32,
+        );
+        let flush = n.flush_subnormal_inputs;
+        match n.scale {
+            ScaleApply::Product | ScaleApply::Promote => {
+                let scaled = n.scale == ScaleApply::Product;
+                g.for_each(|i| {
+                    let (x, y) = (self.ta.get(ops.a[i]), self.tb.get(ops.b[i]));
+                    if x.sig == 0 || y.sig == 0 || (flush && (x.subnormal || y.subnormal)) {
+                        return;
+                    }
+                    let mut sig = x.sig as u128 * y.sig as u128;
+                    let mut e = x.e + y.e;
+                    let mut m = ma + mb;
+                    if scaled {
+                        let (s, t) = (self.ts.get(ops.sa[i / bs]), self.ts.get(ops.sb[i / bs]));
+                        if s.sig == 0 || t.sig == 0 {
+                            return;
+                        }
+                        sig *= s.sig as u128 * t.sig as u128;
+                        e += s.e + t.e;
+                        m += 2 * ms;
+                    }
+                    let lsb = e - m;
+                    let e = match n.align {
+                        Align::Nominal => e,
+                        Align::Leading => lsb + msb(sig),
+                    };
+                    f(TermIn {
+                        neg: x.neg ^ y.neg,
+                        sig,
+                        lsb,
+                        e,
+                    })
+                })
+            }
+            ScaleApply::BlockSum => {
+                // Contiguous groups of whole blocks (validated).
+                let q = self.ta.qmin + self.tb.qmin;
+                let mut k0 = g.start;
+                while k0 < g.end {
+                    let k = k0 / bs;
+                    let (a, b) = (&ops.a[k0..k0 + bs], &ops.b[k0..k0 + bs]);
+                    let s = if flush {
+                        a.iter()
+                            .zip(b)
+                            .map(|(&x, &y)| {
+                                let (x, y) = (self.ta.get(x), self.tb.get(y));
+                                if x.subnormal || y.subnormal {
+                                    0
+                                } else {
+                                    x.ival as i128 * y.ival as i128
+                                }
+                            })
+                            .sum()
+                    } else {
+                        self.block_sum(a, b)
+                    };
+                    let (xa, xb) = (self.ts.get(ops.sa[k]), self.ts.get(ops.sb[k]));
+                    let v = s * (xa.sig as i128 * xb.sig as i128);
+                    if v != 0 {
+                        let sig = v.unsigned_abs();
+                        let lsb = q + scale_lsb(self.ts, xa) + scale_lsb(self.ts, xb);
+                        f(TermIn {
+                            neg: v < 0,
+                            sig,
+                            lsb,
+                            e: lsb + msb(sig),
+                        });
+                    }
+                    k0 += bs;
+                }
+            }
+        }
+    }
+
+    /// One group: align, cut, sum, and fold into the accumulator.
+    fn group(&self, ops: &Operands, g: &GroupIdx, acc: &mut Acc) {
+        let n = &self.numerics;
+        let fused = n.accumulate == Accumulate::Fused;
+        let Some(w) = n.window_bits else {
+            // Unbounded window: the group sum is exact, so fused and separate coincide.
+            let mut s = Small::default();
+            self.for_each_term(ops, g, |t| {
+                s.add_term(Term {
+                    neg: t.neg,
+                    sig: t.sig,
+                    lsb: t.lsb,
+                })
+            });
+            *acc = match (&*acc, self.acc) {
+                (Acc::Exact(a), _) => {
+                    let mut a = a.clone();
+                    a.add_small(&s);
+                    Acc::Exact(a)
+                }
+                (a, Some(t)) => add_to(a, &Acc::Exact(s), &t, n.acc.round, n.acc.subnormals),
+                (_, None) => unreachable!("finite accumulators only here"),
+            };
+            return;
+        };
+        // Pass 1: the alignment exponent.
+        let mut emax = i32::MIN;
+        self.for_each_term(ops, g, |t| emax = emax.max(t.e));
+        let acc_term = match (&*acc, fused) {
+            (Acc::Float(t), true) if !t.is_zero() => {
+                emax = emax.max(t.top());
+                Some(*t)
+            }
+            _ => None,
+        };
+        if emax == i32::MIN {
+            return; // nothing but zeros: the accumulator is unchanged
+        }
+        // Pass 2: cut every term to a multiple of 2^cut and sum exactly.
+        let cut = emax - w as i32;
+        let mode = n.shifted_out;
+        let mut sum: i128 = 0;
+        let mut add = |neg: bool, sig: u128, lsb: i32| {
+            let sh = cut - lsb;
+            let mag = if sh <= 0 {
+                sig << (-sh) as u32
+            } else if sh >= 128 {
+                0
+            } else {
+                let kept = sig >> sh;
+                match mode {
+                    ShiftedOut::Truncate => kept,
+                    ShiftedOut::Rne => {
+                        let half = 1u128 << (sh - 1);
+                        let rem = sig & ((1u128 << sh) - 1);
+                        kept + (rem > half || (rem == half && kept & 1 == 1)) as u128
+                    }
+                }
+            } as i128;
+            sum += if neg { -mag } else { mag };
+        };
+        self.for_each_term(ops, g, |t| add(t.neg, t.sig, t.lsb));
+        if let Some(t) = acc_term {
+            add(t.neg, t.sig, t.lsb);
+        }
+        let gsum = Term {
+            neg: sum < 0,
+            sig: sum.unsigned_abs(),
+            lsb: cut,
+        };
+        *acc = match (&*acc, self.acc) {
+            (Acc::Nan, _) => Acc::Nan,
+            (Acc::Inf(s), _) => Acc::Inf(*s),
+            (Acc::Exact(a), _) => {
+                let mut a = a.clone();
+                a.add_term(gsum);
+                Acc::Exact(a)
+            }
+            (_, Some(t)) if fused => {
+                let (neg, r) = if gsum.is_zero() {
+                    (
+                        false,
+                        Rounded::Finite {
+                            sig: 0,
+                            exp: t.emin,
+                            inexact: false,
+                        },
+                    )
+                } else {
+                    (
+                        gsum.neg,
+                        round::round(
+                            gsum.neg,
+                            Raw {
+                                sig: gsum.sig,
+                                exp: cut,
+                                sticky: false,
+                            },
+                            &t,
+                            n.acc.round,
+                        ),
+                    )
+                };
+                to_acc(neg, r, &t, n.acc.subnormals)
+            }
+            (a, Some(t)) => add_to(a, &Acc::Float(gsum), &t, n.acc.round, n.acc.subnormals),
+            (_, None) => unreachable!("validated: fused needs a finite accumulator"),
+        };
+    }
+
+    /// The groups of the dot product, in evaluation order.
+    fn groups(&self, k: usize, mut f: impl FnMut(GroupIdx)) {
+        let n = &self.numerics;
+        let group = if n.group == 0 { k.max(1) } else { n.group };
+        match n.group_layout {
+            GroupLayout::Contiguous => {
+                let mut s = 0;
+                while s < k {
+                    let end = (s + group).min(k);
+                    f(GroupIdx {
+                        start: s,
+                        end,
+                        chunk: end - s,
+                        stride: end - s,
+                    });
+                    s = end;
+                }
+            }
+            GroupLayout::Interleaved { ways, span, chunk } => {
+                let mut s = 0;
+                while s < k {
+                    let end = (s + span).min(k);
+                    for w in 0..ways {
+                        f(GroupIdx {
+                            start: s + w * chunk,
+                            end,
+                            chunk,
+                            stride: ways * chunk,
+                        });
+                    }
+                    s = end;
+                }
+            }
+        }
+    }
+
+    pub(super) fn hw_dot(&self, ops: &Operands) -> Out {
+        let n = &self.numerics;
+        let k = ops.a.len();
+        let c = decode_f32(ops.c);
+        let c_acc = if c.class == Class::Finite {
+            Acc::Float(Term {
+                neg: c.neg,
+                sig: c.sig as u128,
+                lsb: c.exp,
+            })
+        } else {
+            Acc::Float(Term::ZERO)
+        };
+        let fresh = || match self.acc {
+            Some(_) => Acc::Float(Term::ZERO),
+            None => Acc::Exact(Small::default()),
+        };
+        let c_in = n.c_entry == CEntry::Accumulator;
+        // With promotion, C starts the outer FP32 sum; otherwise the accumulator.
+        let mut outer = if c_in {
+            c_acc.clone()
+        } else {
+            Acc::Float(Term::ZERO)
+        };
+        let mut acc = match (n.promote, c_in, &self.acc) {
+            (None, true, Some(_)) => c_acc.clone(),
+            (None, true, None) => {
+                let mut s = Small::default();
+                if let Acc::Float(t) = &c_acc {
+                    s.add_term(*t);
+                }
+                Acc::Exact(s)
+            }
+            _ => fresh(),
+        };
+        let mut done = 0usize;
+        let mut since = 0usize;
+        let promote = |acc: &mut Acc, outer: &mut Acc, block: usize| {
+            let p = n.promote.expect("promotion configured");
+            let mut v = std::mem::replace(acc, fresh());
+            if n.scale == ScaleApply::Promote {
+                v = self.scale_fp32(ops, block, v);
+            }
+            *outer = add_to(outer, &v, &Target::FP32, p.round, true);
+        };
+        self.groups(k, |g| {
+            self.group(ops, &g, &mut acc);
+            if let Some(p) = n.promote {
+                let len = g.len();
+                done += len;
+                since += len;
+                if since >= p.every {
+                    promote(&mut acc, &mut outer, (done - 1) / self.spec.block);
+                    since = 0;
+                }
+            }
+        });
+        let total = if n.promote.is_some() {
+            if since > 0 {
+                promote(&mut acc, &mut outer, (k.max(1) - 1) / self.spec.block);
+            }
+            outer
+        } else {
+            acc
+        };
+        // Round to the output format, then add C there if it enters at the end.
+        let mode = n.output.round;
+        let mut r = add_to(
+            &total,
+            &Acc::Float(Term::ZERO),
+            &self.out,
+            mode,
+            n.output.subnormals,
+        );
+        if !c_in {
+            r = add_to(&r, &c_acc, &self.out, mode, n.output.subnormals);
+        }
+        match r {
+            Acc::Nan => Out::Bits(n.nan_bits),
+            Acc::Inf(neg) => Out::Bits(if neg { 0xff80_0000 } else { 0x7f80_0000 }),
+            // A value that rounded to zero keeps its sign; an exact zero takes the rule.
+            Acc::Float(t) if t.is_zero() && t.neg => Out::Bits(0x8000_0000),
+            Acc::Float(t) if t.is_zero() => Out::Zero,
+            Acc::Float(t) => {
+                let raw = Raw {
+                    sig: t.sig,
+                    exp: t.lsb,
+                    sticky: false,
+                };
+                Out::Bits(pack(
+                    t.neg,
+                    round::round(t.neg, raw, &self.out, Round::Rne),
+                    &self.out,
+                    n.output.subnormals,
+                ))
+            }
+            Acc::Exact(_) => unreachable!("add_to returns rounded values"),
+        }
+    }
+
+    /// A promoted partial sum times its block's scales, rounded to FP32 (RNE).
+    fn scale_fp32(&self, ops: &Operands, block: usize, v: Acc) -> Acc {
+        let Acc::Float(t) = v else { return v };
+        if t.is_zero() {
+            return v;
+        }
+        let (xa, xb) = (self.ts.get(ops.sa[block]), self.ts.get(ops.sb[block]));
+        let sig = t.sig * (xa.sig as u128 * xb.sig as u128);
+        if sig == 0 {
+            return Acc::Float(Term::ZERO);
+        }
+        let lsb = t.lsb + scale_lsb(self.ts, xa) + scale_lsb(self.ts, xb);
+        let r = round::round(
+            t.neg,
+            Raw {
+                sig,
+                exp: lsb,
+                sticky: false,
+            },
+            &Target::FP32,
+            Round::Rne,
+        );
+        to_acc(t.neg, r, &Target::FP32, true)
+    }
+}
