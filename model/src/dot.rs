@@ -166,11 +166,35 @@ impl Dot {
         let r = if self.exact {
             self.exact_dot(ops)
         } else {
-            self.hw_dot(ops)
+            self.hw_dot(ops, &mut NoTrace)
         };
         Ok(match r {
             Out::Bits(b) => b,
             Out::Zero => self.zero_bits(ops),
+        })
+    }
+
+    /// Evaluate one dot product and record every step. `exact` is explained through the
+    /// generic engine (one group, unbounded window, exact accumulator), which computes the same
+    /// function as its fast path (tested); the result is checked against [`Dot::eval`].
+    pub fn explain(&self, ops: &Operands) -> Result<Explanation, DotError> {
+        let d = self.eval(ops)?;
+        let c = decode_f32(ops.c);
+        let mut steps = Vec::new();
+        let special = self.special_flags(ops) != 0 || matches!(c.class, Class::Nan | Class::Inf);
+        if special {
+            return Ok(Explanation { steps, special, d });
+        }
+        // The traced run's own result is reported, so a divergence from `eval` is visible
+        // (tests assert they agree).
+        let traced = match self.hw_dot(ops, &mut steps) {
+            Out::Bits(b) => b,
+            Out::Zero => self.zero_bits(ops),
+        };
+        Ok(Explanation {
+            steps,
+            special,
+            d: traced,
         })
     }
 
@@ -378,6 +402,16 @@ impl Dot {
     }
 }
 
+/// The steps of one evaluation (see [`Dot::explain`]).
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    pub steps: Vec<Step>,
+    /// The inputs hold NaN or Inf: the result follows the special-value rules, no steps.
+    pub special: bool,
+    /// The result, FP32 bits.
+    pub d: u32,
+}
+
 /// What the engine produced before the sign-of-zero rule.
 enum Out {
     Bits(u32),
@@ -397,6 +431,10 @@ struct Small {
 const SMALL_BITS: i32 = 124;
 
 mod hw;
+pub mod trace;
+
+pub use hw::TermIn;
+use trace::{NoTrace, Step};
 
 fn bits_of(v: i128) -> i32 {
     128 - v.unsigned_abs().leading_zeros() as i32

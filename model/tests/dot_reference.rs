@@ -441,3 +441,19 @@ proptest! {
         prop_assert_eq!(eval(&n, &c), eval(&preset("exact").unwrap(), &c));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 20, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `explain` runs the traced generic engine; its result must be `eval`'s, for `exact`
+    /// (fast path vs generic path) and for `rtl`.
+    #[test]
+    fn explain_agrees_with_eval(c in case(), rtl in any::<bool>()) {
+        let n = preset(if rtl { "rtl" } else { "exact" }).unwrap();
+        let dot = Dot::new(c.spec, &n).unwrap();
+        let ops = Operands { a: &c.a, b: &c.b, sa: &c.sa, sb: &c.sb, c: c.c };
+        let e = dot.explain(&ops).unwrap();
+        prop_assert_eq!(e.d, dot.eval(&ops).unwrap());
+        prop_assert!(e.special || !e.steps.is_empty() || c.a.is_empty());
+    }
+}

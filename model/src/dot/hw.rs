@@ -1,6 +1,7 @@
 //! The generic hardware-numerics engine: groups, alignment window, accumulator, promotion.
 //! Every preset but `exact` runs through here; the steps follow spec/numerics.md in order.
 
+use super::trace::{AccValue, Step, Trace};
 use super::{pack, scale_lsb, Dot, Operands, Out, Small};
 use crate::add::{add_round, Term};
 use crate::format::{decode_f32, Class};
@@ -46,7 +47,7 @@ impl GroupIdx {
 
 /// The running accumulator.
 #[derive(Clone)]
-pub(super) enum Acc {
+pub enum Acc {
     /// A value of the accumulator format.
     Float(Term),
     /// An exact (unbounded) accumulator.
@@ -190,18 +191,23 @@ impl Dot {
     }
 
     /// One group: align, cut, sum, and fold into the accumulator.
-    fn group(&self, ops: &Operands, g: &GroupIdx, acc: &mut Acc) {
+    fn group<T: Trace>(&self, ops: &Operands, g: &GroupIdx, acc: &mut Acc, gi: usize, tr: &mut T) {
         let n = &self.numerics;
         let fused = n.accumulate == Accumulate::Fused;
         let Some(w) = n.window_bits else {
             // Unbounded window: the group sum is exact, so fused and separate coincide.
             let mut s = Small::default();
             self.for_each_term(ops, g, |t| {
+                tr.step(|| Step::Term { group: gi, term: t });
                 s.add_term(Term {
                     neg: t.neg,
                     sig: t.sig,
                     lsb: t.lsb,
                 })
+            });
+            tr.step(|| Step::GroupSum {
+                group: gi,
+                value: AccValue::of_small(&s),
             });
             *acc = match (&*acc, self.acc) {
                 (Acc::Exact(a), _) => {
@@ -212,11 +218,18 @@ impl Dot {
                 (a, Some(t)) => add_to(a, &Acc::Exact(s), &t, n.acc.round, n.acc.subnormals),
                 (_, None) => unreachable!("finite accumulators only here"),
             };
+            tr.step(|| Step::Acc {
+                group: gi,
+                value: AccValue::of(acc),
+            });
             return;
         };
         // Pass 1: the alignment exponent.
         let mut emax = i32::MIN;
-        self.for_each_term(ops, g, |t| emax = emax.max(t.e));
+        self.for_each_term(ops, g, |t| {
+            tr.step(|| Step::Term { group: gi, term: t });
+            emax = emax.max(t.e)
+        });
         let acc_term = match (&*acc, fused) {
             (Acc::Float(t), true) if !t.is_zero() => {
                 emax = emax.max(t.top());
@@ -229,6 +242,12 @@ impl Dot {
         }
         // Pass 2: cut every term to a multiple of 2^cut and sum exactly.
         let cut = emax - w as i32;
+        tr.step(|| Step::Align {
+            group: gi,
+            emax,
+            cut,
+            acc_joins: acc_term.is_some(),
+        });
         let mode = n.shifted_out;
         let mut sum: i128 = 0;
         let mut add = |neg: bool, sig: u128, lsb: i32| {
@@ -248,6 +267,13 @@ impl Dot {
                     }
                 }
             } as i128;
+            tr.step(|| Step::Cut {
+                group: gi,
+                neg,
+                kept: mag as u128,
+                cut,
+                exact: (mag as u128) << (sh.max(0) as u32).min(127) == sig || sh <= 0,
+            });
             sum += if neg { -mag } else { mag };
         };
         self.for_each_term(ops, g, |t| add(t.neg, t.sig, t.lsb));
@@ -259,6 +285,10 @@ impl Dot {
             sig: sum.unsigned_abs(),
             lsb: cut,
         };
+        tr.step(|| Step::GroupSum {
+            group: gi,
+            value: AccValue::Finite(gsum),
+        });
         *acc = match (&*acc, self.acc) {
             (Acc::Nan, _) => Acc::Nan,
             (Acc::Inf(s), _) => Acc::Inf(*s),
@@ -297,6 +327,10 @@ impl Dot {
             (a, Some(t)) => add_to(a, &Acc::Float(gsum), &t, n.acc.round, n.acc.subnormals),
             (_, None) => unreachable!("validated: fused needs a finite accumulator"),
         };
+        tr.step(|| Step::Acc {
+            group: gi,
+            value: AccValue::of(acc),
+        });
     }
 
     /// The groups of the dot product, in evaluation order.
@@ -335,7 +369,7 @@ impl Dot {
         }
     }
 
-    pub(super) fn hw_dot(&self, ops: &Operands) -> Out {
+    pub(super) fn hw_dot<T: Trace>(&self, ops: &Operands, tr: &mut T) -> Out {
         let n = &self.numerics;
         let k = ops.a.len();
         let c = decode_f32(ops.c);
@@ -372,29 +406,35 @@ impl Dot {
         };
         let mut done = 0usize;
         let mut since = 0usize;
-        let promote = |acc: &mut Acc, outer: &mut Acc, block: usize| {
+        let promote = |acc: &mut Acc, outer: &mut Acc, block: usize, tr: &mut T| {
             let p = n.promote.expect("promotion configured");
             let mut v = std::mem::replace(acc, fresh());
             if n.scale == ScaleApply::Promote {
                 v = self.scale_fp32(ops, block, v);
             }
             *outer = add_to(outer, &v, &Target::FP32, p.round, true);
+            tr.step(|| Step::Promote {
+                block,
+                value: AccValue::of(outer),
+            });
         };
+        let mut gi = 0;
         self.groups(k, |g| {
-            self.group(ops, &g, &mut acc);
+            self.group(ops, &g, &mut acc, gi, tr);
+            gi += 1;
             if let Some(p) = n.promote {
                 let len = g.len();
                 done += len;
                 since += len;
                 if since >= p.every {
-                    promote(&mut acc, &mut outer, (done - 1) / self.spec.block);
+                    promote(&mut acc, &mut outer, (done - 1) / self.spec.block, tr);
                     since = 0;
                 }
             }
         });
         let total = if n.promote.is_some() {
             if since > 0 {
-                promote(&mut acc, &mut outer, (k.max(1) - 1) / self.spec.block);
+                promote(&mut acc, &mut outer, (k.max(1) - 1) / self.spec.block, tr);
             }
             outer
         } else {
@@ -409,8 +449,14 @@ impl Dot {
             mode,
             n.output.subnormals,
         );
+        tr.step(|| Step::Output {
+            value: AccValue::of(&r),
+        });
         if !c_in {
             r = add_to(&r, &c_acc, &self.out, mode, n.output.subnormals);
+            tr.step(|| Step::AddC {
+                value: AccValue::of(&r),
+            });
         }
         match r {
             Acc::Nan => Out::Bits(n.nan_bits),
