@@ -19,8 +19,10 @@ pub enum ScaleRule {
     Floor,
     /// The smallest power of two `X` with `amax / X <= max_elem`: nothing saturates.
     Ceil,
-    /// `amax / max_elem` divided in FP32 (RNE), then rounded up to a power of two, as
-    /// `cvt.rp.satfinite.ue8m0x2.f32` does in cuBLAS/Transformer Engine MXFP8 recipes.
+    /// `amax * (1 / max_elem)` in FP32 (the reciprocal and the product each rounded to nearest
+    /// even), then rounded up to a power of two: what `cvt.rp.satfinite.ue8m0x2.f32` makes of
+    /// the value the cuBLAS / Transformer Engine MXFP8 recipes feed it. Like `ceil`, except
+    /// where the FP32 arithmetic lands just above a power of two.
     Rceil,
     /// Two-level NVFP4 scaling: an FP32 per-tensor scale and a UE4M3 (or UE5M3) per-block
     /// scale `amax / (max_elem * tensor_scale)` rounded to nearest even.
@@ -186,10 +188,114 @@ pub struct Quantizer {
     max_elem: (u64, i32),
     /// Largest scale magnitude as (sig, exp).
     max_scale: (u64, i32),
+    /// `1 / max_elem` rounded to FP32 (RNE), as (sig, exp), for `rceil`.
+    rcp_max_elem: (u32, i32),
     /// Exponents of the smallest and largest powers of two the scale format holds.
     kmin: i32,
     kmax: i32,
     nan_scale: u32,
+    /// Element codes for power-of-two scales under a directed rounding (see [`ElemLut`]).
+    lut: Option<ElemLut>,
+}
+
+/// The codes `Format::encode` gives for `x / 2^k` under one directed rounding, cached by what
+/// that rounding can depend on: the sign, `t = floor(log2(x)) - k`, the fraction bits down to
+/// the round bit, and whether any lower bit is set. Filled by calling `Format::encode` (so it
+/// is the one rounding routine's answers); it only saves recomputing them per element.
+#[derive(Clone, Debug)]
+struct ElemLut {
+    tmin: i32,
+    tmax: i32,
+    /// Fraction bits kept in the index: the element's fraction bits plus the round bit.
+    pbits: u32,
+    table: Vec<u8>,
+    zero: [u32; 2],
+    max: [u32; 2],
+}
+
+impl ElemLut {
+    fn new(elem: &Format, mode: Round) -> ElemLut {
+        let t = elem.target();
+        let pbits = t.man_bits + 1;
+        // Below half the smallest subnormal every directed nearest/toward-zero mode gives 0;
+        // at or above 2^(emax+1) every mode saturates.
+        let (tmin, tmax) = (t.emin - t.man_bits as i32 - 1, t.emax);
+        let enc = |neg: bool, raw: Raw| {
+            elem.encode(neg, raw, EncodeRound::Dir(mode), Overflow::Saturate)
+                .code
+        };
+        let mut table = Vec::new();
+        for neg in [false, true] {
+            for tt in tmin..=tmax {
+                for p in 0..1u128 << pbits {
+                    for sticky in 0..2u128 {
+                        let raw = Raw {
+                            sig: (((1 << pbits) | p) << 1) | sticky,
+                            exp: tt - pbits as i32 - 1,
+                            sticky: false,
+                        };
+                        table.push(enc(neg, raw) as u8);
+                    }
+                }
+            }
+        }
+        let zero = |neg| {
+            enc(
+                neg,
+                Raw {
+                    sig: 0,
+                    exp: 0,
+                    sticky: false,
+                },
+            )
+        };
+        let max = |neg| {
+            let (s, e) = elem.max_finite();
+            enc(
+                neg,
+                Raw {
+                    sig: (s as u128) << 2 | 3,
+                    exp: e - 1,
+                    sticky: false,
+                },
+            )
+        };
+        ElemLut {
+            tmin,
+            tmax,
+            pbits,
+            table,
+            zero: [zero(false), zero(true)],
+            max: [max(false), max(true)],
+        }
+    }
+
+    /// Code of FP32 `v` divided by `2^k`.
+    #[inline]
+    fn code(&self, v: u32, k: i32) -> u32 {
+        let neg = (v >> 31) as usize;
+        let m = v & 0x7fff_ffff;
+        if m == 0 {
+            return self.zero[neg];
+        }
+        let (sig, exp) = split_f32(m);
+        let lead = 31 - sig.leading_zeros() as i32;
+        let t = exp + lead - k;
+        if t > self.tmax {
+            return self.max[neg];
+        }
+        if t < self.tmin {
+            return self.zero[neg];
+        }
+        let frac = (sig << (23 - lead)) & 0x7f_ffff;
+        let low = 23 - self.pbits;
+        let prefix = frac >> low;
+        let sticky = (frac & ((1 << low) - 1) != 0) as u32;
+        let span = (self.tmax - self.tmin + 1) as usize;
+        let idx = ((neg * span + (t - self.tmin) as usize) << (self.pbits + 1))
+            | (prefix << 1 | sticky) as usize;
+        self.table[idx] as u32
+    }
 }
 
 impl Quantizer {
@@ -228,7 +334,14 @@ impl Quantizer {
             Some((_, e)) => e,
             None => scale.min_normal().1,
         };
+        let max_elem = elem.max_finite();
+        let rcp = div_raw(1, 0, max_elem.0, max_elem.1);
+        let rcp_bits = crate::format::pack_f32(
+            false,
+            round::round(false, rcp, &round::Target::FP32, Round::Rne),
+        );
         Ok(Quantizer {
+            rcp_max_elem: split_f32(rcp_bits),
             spec,
             elem,
             scale,
@@ -238,6 +351,12 @@ impl Quantizer {
             kmin,
             kmax: scale.emax(),
             nan_scale: scale.nan_code().unwrap_or(0),
+            lut: match spec.round {
+                ElemRound::Rne => Some(ElemLut::new(elem, Round::Rne)),
+                ElemRound::Rna => Some(ElemLut::new(elem, Round::Rna)),
+                ElemRound::Rz => Some(ElemLut::new(elem, Round::Rz)),
+                ElemRound::Stochastic { .. } => None,
+            },
         })
     }
 
@@ -331,6 +450,12 @@ impl Quantizer {
         }
         if self.spec.rule.is_pow2() {
             let k = self.pow2_exponent(amax);
+            if let Some(lut) = &self.lut {
+                for (&v, c) in x.iter().zip(codes.iter_mut()) {
+                    *c = lut.code(v, k);
+                }
+                return self.scale.encode_rne_sat(false, 1, k);
+            }
             for (i, (&v, c)) in x.iter().zip(codes.iter_mut()).enumerate() {
                 let (sig, exp) = split_f32(v & 0x7fff_ffff);
                 let raw = Raw {
@@ -360,7 +485,12 @@ impl Quantizer {
             }
             ScaleRule::Rceil => {
                 let (s, e) = split_f32(amax);
-                let q = div_raw(s as u64, e, self.max_elem.0, self.max_elem.1);
+                let (r, re) = self.rcp_max_elem;
+                let q = Raw {
+                    sig: s as u128 * r as u128,
+                    exp: e + re,
+                    sticky: false,
+                };
                 match round::round(false, q, &round::Target::FP32, Round::Rne) {
                     round::Rounded::Finite { sig: 0, .. } => self.kmin,
                     round::Rounded::Finite { sig, exp, .. } => {
@@ -478,6 +608,49 @@ mod tests {
         assert_eq!(ceil_log2_ratio(225, 0, 7, 6), 0);
         // 2^-149 <= 6 * 2^k first holds at k = -151 (1.5 * 2^-149).
         assert_eq!(ceil_log2_ratio(1, -149, 3, 1), -151);
+    }
+
+    #[test]
+    fn lookup_table_equals_direct_encode() {
+        // Every FP32 exponent, both signs, mantissas at and around every table boundary
+        // and pseudo-random ones, every power-of-two scale that matters.
+        for elem in FormatId::elements() {
+            let f = elem.format();
+            for mode in [Round::Rne, Round::Rna, Round::Rz] {
+                let lut = ElemLut::new(f, mode);
+                for e in 0..255u32 {
+                    for j in 0..64u64 {
+                        let r = random_bits(e as u64, j);
+                        let man = match j {
+                            0 => 0,
+                            1 => 0x7f_ffff,
+                            2..=24 => 1 << (j - 2),
+                            25..=47 => (1 << (j - 25)) - 1,
+                            _ => r & 0x7f_ffff,
+                        };
+                        for neg in [0u32, 1] {
+                            let v = neg << 31 | e << 23 | man;
+                            for k in [-127, -60, -20, -9, -3, 0, 1, 5, 20, 60, 127] {
+                                let (sig, exp) = split_f32(v & 0x7fff_ffff);
+                                let want = f
+                                    .encode(
+                                        neg == 1,
+                                        Raw {
+                                            sig: sig as u128,
+                                            exp: exp - k,
+                                            sticky: false,
+                                        },
+                                        EncodeRound::Dir(mode),
+                                        Overflow::Saturate,
+                                    )
+                                    .code;
+                                assert_eq!(lut.code(v, k), want, "{elem} {mode:?} {v:#x} k={k}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
