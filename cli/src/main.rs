@@ -11,6 +11,7 @@ mod dot;
 mod formats;
 mod jsonl;
 mod quantize;
+mod sim;
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +32,8 @@ enum Cmd {
     Quantize(quantize::Args),
     /// Evaluate MX dot products bit-exactly (JSON Lines in, JSON Lines out).
     Dot(dot::Args),
+    /// Run a beat stream through the cycle-level model of the RTL unit (table, VCD, vectors).
+    Sim(sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Cmd::Formats(a) => formats::run(a),
         Cmd::Quantize(a) => quantize::run(a),
         Cmd::Dot(a) => dot::run(a),
+        Cmd::Sim(a) => sim::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

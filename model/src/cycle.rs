@@ -519,3 +519,30 @@ impl CycleModel {
         out
     }
 }
+
+/// The format table as SystemVerilog: the body of `FmtTable` in `rtl/mx_pkg.sv`, one row per
+/// [`crate::FORMATS`] entry, highest index first (packed array order). The RTL has no other
+/// copy of the formats; `model/tests/cycle.rs` checks the committed package holds this text.
+pub fn sv_format_table() -> String {
+    use crate::format::{Specials, FORMATS};
+    let mut s = String::new();
+    for (k, f) in FORMATS.iter().enumerate().rev() {
+        let sp = match f.specials {
+            Specials::None => "SpNone",
+            Specials::NanAllOnes => "SpNanAllOnes",
+            Specials::Ieee => "SpIeee",
+        };
+        let sep = if k == 0 { "" } else { "," };
+        s += &format!(
+            "    {{1'b{}, 1'b{}, 4'd{}, 3'd{}, 8'd{}, 1'b{}, {sp}}}{sep} // {k}: {}\n",
+            (f.kind == crate::format::Kind::Int) as u8,
+            f.signed as u8,
+            f.exp_bits,
+            f.man_bits,
+            f.bias,
+            f.subnormals as u8,
+            f.name
+        );
+    }
+    s
+}

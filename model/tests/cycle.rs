@@ -414,3 +414,13 @@ fn junk_seeds_are_replayable() {
     assert_eq!(a, b);
     assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
 }
+
+#[test]
+fn rtl_package_holds_the_format_table() {
+    let pkg = include_str!("../../rtl/mx_pkg.sv");
+    let table = mxref_model::cycle::sv_format_table();
+    assert!(
+        pkg.contains(&table),
+        "rtl/mx_pkg.sv is out of date with the format table; its FmtTable body must be:\n{table}"
+    );
+}
