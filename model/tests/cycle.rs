@@ -311,7 +311,7 @@ fn check(got: &[(usize, u32)], want: &[(usize, u32)], what: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn cycle_model_equals_exact_reference(seed in any::<u64>()) {
@@ -320,9 +320,7 @@ proptest! {
         check(&simulate(&stream), &reference(&stream), &format!("seed {seed}"));
     }
 
-    // Waits for the lead's dot engine (`Dot::eval` still returns "not built yet").
     #[test]
-    #[ignore]
     fn cycle_model_equals_dot_eval(seed in any::<u64>()) {
         let stream = random_stream(seed, 400, StimConfig::default());
         check(&simulate(&stream), &by_dot_eval(&stream), &format!("seed {seed}"));
