@@ -1,0 +1,78 @@
+"""Every code of every format decoded by mxref agrees with ml_dtypes (an independent
+implementation); INT8 is checked as numpy int8 times 2^-6."""
+import json
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from conftest import run_mxref
+
+# mxref name -> (ml_dtypes type, code width in bits)
+REFERENCES = {
+    "e4m3": (ml_dtypes.float8_e4m3fn, 8),
+    "e5m2": (ml_dtypes.float8_e5m2, 8),
+    "e2m3": (ml_dtypes.float6_e2m3fn, 6),
+    "e3m2": (ml_dtypes.float6_e3m2fn, 6),
+    "e2m1": (ml_dtypes.float4_e2m1fn, 4),
+    "e8m0": (ml_dtypes.float8_e8m0fnu, 8),
+    # UE4M3 is E4M3 with the sign bit fixed at 0: its 7-bit codes are E4M3's codes 0..127.
+    "ue4m3": (ml_dtypes.float8_e4m3fn, 7),
+}
+
+
+@pytest.fixture(scope="module")
+def listing():
+    r = run_mxref("formats", "--json")
+    assert r.returncode == 0, r.stderr
+    return {f["name"]: f for f in json.loads(r.stdout)["formats"]}
+
+
+def mxref_values(fmt: dict) -> np.ndarray:
+    special = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf}
+    return np.array([special[v] if isinstance(v, str) else v for v in fmt["values"]], dtype=np.float64)
+
+
+def reference_values(dtype, bits: int) -> np.ndarray:
+    # ml_dtypes' sub-byte types hold one code per byte, in the low bits.
+    codes = np.arange(1 << bits, dtype=np.uint8)
+    return codes.view(dtype).astype(np.float64)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_every_code_matches_ml_dtypes(listing, name):
+    dtype, bits = REFERENCES[name]
+    fmt = listing[name]
+    assert fmt["bits"] == bits
+    ours = mxref_values(fmt)
+    ref = reference_values(dtype, bits)
+    assert len(ours) == len(ref) == 1 << bits
+    nan_ours, nan_ref = np.isnan(ours), np.isnan(ref)
+    bad = np.flatnonzero((nan_ours != nan_ref) | (~nan_ref & (ours != ref)) | (np.signbit(ours) != np.signbit(ref)) & ~nan_ref)
+    assert bad.size == 0, f"{name}: codes {[hex(c) for c in bad[:8]]}: mxref {ours[bad[:8]]} ml_dtypes {ref[bad[:8]]}"
+    # The listed properties follow from the same values.
+    finite = ref[np.isfinite(ref)]
+    assert fmt["max_normal"] == finite.max()
+    positive = finite[finite > 0]
+    if fmt["min_subnormal"] is not None:
+        assert fmt["min_subnormal"] == positive.min()
+    assert fmt["nan_codes"] == [int(c) for c in np.flatnonzero(nan_ref)]
+    assert fmt["inf_codes"] == [int(c) for c in np.flatnonzero(np.isinf(ref))]
+
+
+def test_int8_is_twos_complement_times_2_pow_minus_6(listing):
+    ours = mxref_values(listing["int8"])
+    ref = np.arange(256, dtype=np.uint8).view(np.int8).astype(np.float64) / 64.0
+    assert np.array_equal(ours, ref)
+    assert listing["int8"]["max_normal"] == 127 / 64
+
+
+def test_every_format_is_listed_once(listing):
+    assert set(REFERENCES) | {"int8", "ue5m3"} == set(listing)
+
+
+def test_ue5m3_monotone_and_extremes(listing):
+    # No ml_dtypes type for UE5M3: check the documented extremes and that codes 0..0xfe increase.
+    v = mxref_values(listing["ue5m3"])
+    assert np.isnan(v[0xFF]) and np.all(np.diff(v[:0xFF]) > 0)
+    assert v[0xFE] == 114688.0 and v[1] == 2.0**-17 and v[8] == 2.0**-14
