@@ -1,0 +1,176 @@
+//! The hand-worked cases of spec/numerics.md ("Worked cases"): each hardware parameter, changed
+//! alone, changes the result. Expected bits were derived by hand in the spec, not by the model.
+
+use mxref_model::dot::{Dot, DotSpec, Operands};
+use mxref_model::numerics::{preset, Align, CEntry, FloatSpec, Numerics, ShiftedOut};
+use mxref_model::{FormatId, Round};
+
+/// Evaluate with `n` on blocks of 32 whose leading elements are given (rest zero), scales 1.0.
+fn d(n: &Numerics, fmt: FormatId, blocks: &[(&[u32], &[u32])], c: u32) -> u32 {
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for (x, y) in blocks {
+        let mut xa = x.to_vec();
+        let mut yb = y.to_vec();
+        xa.resize(32, 0);
+        yb.resize(32, 0);
+        a.extend(xa);
+        b.extend(yb);
+    }
+    let s = vec![127u32; blocks.len()];
+    let dot = Dot::new(
+        DotSpec {
+            a_fmt: fmt,
+            b_fmt: fmt,
+            scale_fmt: FormatId::E8m0,
+            block: 32,
+        },
+        n,
+    )
+    .unwrap();
+    dot.eval(&Operands {
+        a: &a,
+        b: &b,
+        sa: &s,
+        sb: &s,
+        c,
+    })
+    .unwrap()
+}
+
+fn exact() -> Numerics {
+    preset("exact").unwrap()
+}
+fn rtl() -> Numerics {
+    preset("rtl").unwrap()
+}
+
+/// W: 4 - 4 + 2^-32 in one block. rtl's window ends at 2^(2-32) = 2^-30: the tiny product is
+/// truncated away and cancellation leaves +0; a 34-bit window keeps it.
+#[test]
+fn window_truncation() {
+    let (a, b) = (&[0x44, 0xc4, 0x01][..], &[0x3c, 0x3c, 0x01][..]);
+    assert_eq!(d(&exact(), FormatId::E5m2, &[(a, b)], 0), 0x2f80_0000);
+    assert_eq!(d(&rtl(), FormatId::E5m2, &[(a, b)], 0), 0x0000_0000);
+    let mut wide = rtl();
+    wide.window_bits = Some(34);
+    assert_eq!(d(&wide, FormatId::E5m2, &[(a, b)], 0), 0x2f80_0000);
+}
+
+/// S: 4 - 4 + 3*2^-32: truncation drops 3*2^-32 (0); RNE at 2^-30 rounds 0.75 up to 2^-30.
+#[test]
+fn shifted_out_rounding() {
+    let (a, b) = (&[0x44, 0xc4, 0x01][..], &[0x3c, 0x3c, 0x03][..]);
+    assert_eq!(d(&exact(), FormatId::E5m2, &[(a, b)], 0), 0x3040_0000);
+    assert_eq!(d(&rtl(), FormatId::E5m2, &[(a, b)], 0), 0);
+    let mut rne = rtl();
+    rne.shifted_out = ShiftedOut::Rne;
+    assert_eq!(d(&rne, FormatId::E5m2, &[(a, b)], 0), 0x3080_0000);
+}
+
+/// N: 1.75*1.75 - 1.75*1.75 + 2^-5*2^-5 with a 10-bit window. Nominal exponent of 3.0625 is
+/// 0 (window to 2^-10 keeps 2^-10); its leading bit is 2^1 (window to 2^-9 drops it).
+#[test]
+fn alignment_reference() {
+    let (a, b) = (&[0x3e, 0xbe, 0x10][..], &[0x3e, 0x3e, 0x10][..]);
+    let mut n = rtl();
+    n.window_bits = Some(10);
+    assert_eq!(d(&exact(), FormatId::E4m3, &[(a, b)], 0), 0x3a80_0000);
+    assert_eq!(d(&n, FormatId::E4m3, &[(a, b)], 0), 0x3a80_0000);
+    n.align = Align::Leading;
+    assert_eq!(d(&n, FormatId::E4m3, &[(a, b)], 0), 0);
+}
+
+/// A: beat 1 sums to 1 + 2^-24 (an FP32 tie), beat 2 adds 2^-32. rtl's 48-bit round-to-odd
+/// accumulator keeps both and the final RNE rounds up; an FP32 RNE accumulator rounds the tie
+/// to even after beat 1 and never recovers.
+#[test]
+fn accumulator_width() {
+    let blocks: [(&[u32], &[u32]); 2] = [(&[0x3c, 0x01], &[0x3c, 0x1c]), (&[0x01], &[0x01])];
+    assert_eq!(d(&exact(), FormatId::E5m2, &blocks, 0), 0x3f80_0001);
+    assert_eq!(d(&rtl(), FormatId::E5m2, &blocks, 0), 0x3f80_0001);
+    let mut n = rtl();
+    n.acc = FloatSpec {
+        man_bits: Some(23),
+        exp_bits: 8,
+        round: Round::Rne,
+        subnormals: true,
+    };
+    assert_eq!(d(&n, FormatId::E5m2, &blocks, 0), 0x3f80_0000);
+}
+
+/// C: C = 1, products 2^-24 and 2^-25. Fused with C in a 24-bit window (FP32 RZ accumulator):
+/// 2^-25 is cut and RZ gives 1.0. C added at the end (RNE): 1 + 1.5*2^-24 rounds up.
+#[test]
+fn c_entry() {
+    let (a, b) = (&[0x01, 0x01][..], &[0x1c, 0x18][..]);
+    let c = 0x3f80_0000;
+    assert_eq!(d(&exact(), FormatId::E5m2, &[(a, b)], c), 0x3f80_0001);
+    let mut n = rtl();
+    n.accumulate = mxref_model::numerics::Accumulate::Fused;
+    n.window_bits = Some(24);
+    n.acc = FloatSpec {
+        man_bits: Some(23),
+        exp_bits: 8,
+        round: Round::Rz,
+        subnormals: true,
+    };
+    assert_eq!(d(&n, FormatId::E5m2, &[(a, b)], c), 0x3f80_0000);
+    n.c_entry = CEntry::End;
+    assert_eq!(d(&n, FormatId::E5m2, &[(a, b)], c), 0x3f80_0001);
+}
+
+/// O: 1 + 2^-20 with the output cut to 13 fraction bits (E8M13, RZ) loses the 2^-20.
+#[test]
+fn output_cut() {
+    let (a, b) = (&[0x3c, 0x01][..], &[0x3c, 0x2c][..]);
+    assert_eq!(d(&rtl(), FormatId::E5m2, &[(a, b)], 0), 0x3f80_0008);
+    let mut n = rtl();
+    n.output = FloatSpec {
+        man_bits: Some(13),
+        exp_bits: 8,
+        round: Round::Rz,
+        subnormals: true,
+    };
+    assert_eq!(d(&n, FormatId::E5m2, &[(a, b)], 0), 0x3f80_0000);
+}
+
+/// G: group size. Products 1, 2^-24, 2^-24 with an FP32 RNE accumulator fused per group:
+/// one group of 32 sums 1 + 2^-23 exactly; groups of 2 round 1 + 2^-24 to 1 (tie to even) first.
+#[test]
+fn group_size() {
+    let (a, b) = (&[0x3c, 0x01, 0x01][..], &[0x3c, 0x1c, 0x1c][..]);
+    let mut n = rtl();
+    n.accumulate = mxref_model::numerics::Accumulate::Fused;
+    n.acc = FloatSpec {
+        man_bits: Some(23),
+        exp_bits: 8,
+        round: Round::Rne,
+        subnormals: true,
+    };
+    assert_eq!(d(&n, FormatId::E5m2, &[(a, b)], 0), 0x3f80_0001);
+    n.group = 2;
+    assert_eq!(d(&n, FormatId::E5m2, &[(a, b)], 0), 0x3f80_0000);
+}
+
+/// Z: sign of zero. -0 only when C and every product are -0.
+#[test]
+fn sign_of_zero() {
+    // e4m3: 0x80 is -0. (-0)*(+0) = -0 products, C = -0 -> -0.
+    let a = [0x80u32; 32];
+    let b = [0x00u32; 32];
+    for n in [exact(), rtl()] {
+        assert_eq!(d(&n, FormatId::E4m3, &[(&a, &b)], 0x8000_0000), 0x8000_0000);
+        assert_eq!(d(&n, FormatId::E4m3, &[(&a, &b)], 0), 0);
+        // Exact cancellation gives +0 even with C = -0.
+        assert_eq!(
+            d(
+                &n,
+                FormatId::E4m3,
+                &[(&[0x38, 0xb8], &[0x38, 0x38])],
+                0x8000_0000
+            ),
+            0
+        );
+    }
+}
