@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Everything the device machine does, in one call (see spec/gpu.md "Running it").
+#   bash cuda/device.sh probe      build, disassemble, characterise every path, Blackwell compile
+#   bash cuda/device.sh verify N   generate N tiles per path with target/release/mxref, run, check
+# Writes under $OUT (or ./out): a log and a tarball of everything.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/out}
+W=/tmp/mxgpu; mkdir -p $W cuda/build
+export PYTHONUNBUFFERED=1
+log() { echo "== $*"; }
+build() {
+  log build
+  nvcc --version | tail -2
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  nvcc -O2 -shared -Xcompiler -fPIC -gencode=arch=compute_90a,code=sm_90a \
+       -o cuda/build/libmxgpu.so cuda/mma_sync.cu || exit 1
+  cuobjdump -sass cuda/build/libmxgpu.so > $W/mma_sync.sass
+  grep -oE '(HMMA|QMMA|HGMMA|QGMMA|F2FP)[.A-Z0-9_]*' $W/mma_sync.sass | sort | uniq -c
+}
+blackwell() {
+  log blackwell
+  for arch in sm_120a; do
+    nvcc -cubin -gencode=arch=compute_${arch#sm_},code=$arch -o $W/blackwell_$arch.cubin \
+         cuda/blackwell.cu 2>&1 | tail -20
+    cuobjdump -sass $W/blackwell_$arch.cubin > $W/blackwell_$arch.sass 2>&1
+    grep -E 'Function|MMA' $W/blackwell_$arch.sass | sed 's/^ *//' | sed 's/ *\/\*[^*]*\*\/ *$//'
+  done
+}
+case "${1:-probe}" in
+probe)
+  build; [ -z "${PATHS:-}" ] && blackwell
+  cd cuda
+  for p in ${PATHS:-mma-e4m3-e4m3 mma-e5m2-e5m2 mma-e4m3-e5m2 mma-e5m2-e4m3 mma-f16 mma-bf16 \
+           wgmma-e4m3-e4m3 wgmma-e5m2-e5m2 wgmma-e4m3-e5m2}; do
+    log characterize $p
+    timeout 120 python3 characterize.py $p --json $W/$p.json --evidence $W/$p.txt 2>&1 | tail -40
+  done
+  for p in ${LIBPATHS:-cublas-fast-e4m3-e4m3 cublas-e4m3-e4m3 cublas-fast-e4m3-e5m2 cublas-e4m3-e5m2}; do
+    log characterize $p
+    timeout 150 python3 characterize.py $p --promote-k 1024 --json $W/$p.json --evidence $W/$p.txt 2>&1 | tail -40
+  done
+  [ -z "${PATHS:-}" ] && python3 - <<'PY' 2>&1 | tail -30
+import mxgpu, numpy as np, torch
+from torch.profiler import profile, ProfilerActivity
+p = mxgpu.Problem("e4m3", "e4m3", np.full((1,64,32),0x38,np.uint8), np.full((1,64,32),0x38,np.uint8), np.zeros((1,64,64),np.uint32))
+mxgpu.run("wgmma-e4m3-e4m3", p)
+h = mxgpu._tri["last_wgmma"]
+open("/tmp/mxgpu/wgmma.ptx","w").write(h.asm["ptx"]); open("/tmp/mxgpu/wgmma.cubin","wb").write(h.asm["cubin"])
+import subprocess, re
+sass = subprocess.run(["cuobjdump","-sass","/tmp/mxgpu/wgmma.cubin"],capture_output=True,text=True).stdout
+open("/tmp/mxgpu/wgmma.sass","w").write(sass)
+print("triton wgmma SASS:", sorted(set(re.findall(r"(QGMMA[.A-Z0-9_]*|HGMMA[.A-Z0-9_]*|HMMA[.A-Z0-9_]*)", sass))))
+print("ptx wgmma:", sorted(set(re.findall(r"wgmma\.mma_async[.a-z0-9_:]*", h.asm["ptx"]))))
+one = torch.ones((), device="cuda")
+for (M,N,K) in [(64,64,32),(64,64,1024),(512,512,2048)]:
+  for fast in (True, False):
+    a = torch.randn(M,K,device="cuda").to(torch.float8_e4m3fn); b = torch.randn(N,K,device="cuda").to(torch.float8_e4m3fn)
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+      torch._scaled_mm(a, b.t(), scale_a=one, scale_b=one, out_dtype=torch.float32, use_fast_accum=fast); torch.cuda.synchronize()
+    print(M,N,K,"fast" if fast else "slow", [e.key for e in prof.key_averages() if "nvjet" in e.key or "gemm" in e.key.lower() or "sm90" in e.key])
+PY
+  ;;
+verify)
+  N=${2:-1000}
+  build
+  bash cuda/verify.sh "$N" "$W"
+  ;;
+esac
+cp -r cuda/build $W/ 2>/dev/null
+tar czf $OUT/mxgpu.tar.gz -C /tmp mxgpu

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Run mxref vector files through Hopper tensor-core paths and write the D bits back.
+
+Paths (name: what runs):
+  mma-e4m3-e4m3 .. mma-e5m2-e5m2  PTX mma.sync.m16n8k32 FP8 (cuda/mma_sync.cu), tile 16x8
+  mma-f16, mma-bf16               PTX mma.sync.m16n8k16, tile 16x8 (probes only: no FP16 in the model)
+  wgmma-<a>-<b>                   Triton tl.dot on FP8, which lowers to wgmma (QGMMA) on sm_90a, tile 64x64
+  cublas-<a>-<b>, cublas-fast-<a>-<b>
+                                  torch._scaled_mm (cuBLASLt FP8 GEMM), scales 1, fast accumulation off/on;
+                                  C must be zero (the library adds no FP32 C here)
+  mxfp8-sw-e4m3-e4m3              block-scaled FP8 as run on Hopper: per 32-element block one wgmma from a
+                                  zero accumulator, its result times 2^(sa-127) * 2^(sb-127) added into an
+                                  FP32 accumulator that starts at C (Triton kernel below)
+
+The vector and result file layouts are specified in spec/gpu.md ("Vector files"); mxref's
+`mxref gpu gen` writes vector files and `mxref gpu check` compares result files with the model.
+
+Usage on the device machine:
+  python3 cuda/mxgpu.py run PATH VECTORS RESULTS
+  python3 cuda/mxgpu.py info
+"""
+import ctypes
+import os
+import struct
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VEC_MAGIC = b"MXGPUVEC"
+RES_MAGIC = b"MXGPURES"
+HEADER = 64
+
+# Element width in bytes by format name.
+WIDTH = {"e4m3": 1, "e5m2": 1, "f16": 2, "bf16": 2}
+
+
+class Problem:
+    """T tiles of an M x N x K product: A[T,M,K], B[T,N,K] codes, SA[T,M,K/blk], SB, C[T,M,N] bits."""
+
+    def __init__(self, a_fmt, b_fmt, A, B, C, s_fmt="", block=0, SA=None, SB=None):
+        self.a_fmt, self.b_fmt, self.s_fmt, self.block = a_fmt, b_fmt, s_fmt, block
+        self.A, self.B, self.C, self.SA, self.SB = A, B, C, SA, SB
+
+    @property
+    def shape(self):
+        T, M, K = self.A.shape
+        return T, M, self.B.shape[1], K
+
+
+def _name(b):
+    return b.rstrip(b"\0").decode()
+
+
+def read_vectors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:8] != VEC_MAGIC:
+        sys.exit(f"{path}: not an mxref GPU vector file (magic {raw[:8]!r})")
+    ver, T, M, N, K, block = struct.unpack_from("<6I", raw, 8)
+    if ver != 1:
+        sys.exit(f"{path}: version {ver}, this runner reads version 1")
+    a_fmt, b_fmt, s_fmt = (_name(raw[32 + 8 * i: 40 + 8 * i]) for i in range(3))
+    for field, fmt in (("a_fmt", a_fmt), ("b_fmt", b_fmt)):
+        if fmt not in WIDTH:
+            sys.exit(f"{path}: header field {field}: format '{fmt}' not runnable here")
+    wa, wb = WIDTH[a_fmt], WIDTH[b_fmt]
+    nsb = K // block if block else 0
+    tile = M * K * wa + N * K * wb + (M + N) * nsb + M * N * 4
+    if len(raw) != HEADER + T * tile:
+        sys.exit(f"{path}: {len(raw)} bytes, header promises {HEADER + T * tile}")
+    body = np.frombuffer(raw, dtype=np.uint8, offset=HEADER).reshape(T, tile)
+    o = 0
+
+    def take(n, dt, shape):
+        nonlocal o
+        v = body[:, o: o + n].copy().view(dt).reshape((T,) + shape)
+        o += n
+        return v
+
+    A = take(M * K * wa, np.uint8 if wa == 1 else np.uint16, (M, K))
+    B = take(N * K * wb, np.uint8 if wb == 1 else np.uint16, (N, K))
+    SA = take(M * nsb, np.uint8, (M, nsb)) if nsb else None
+    SB = take(N * nsb, np.uint8, (N, nsb)) if nsb else None
+    C = take(M * N * 4, np.uint32, (M, N))
+    return Problem(a_fmt, b_fmt, A, B, C, s_fmt, block, SA, SB)
+
+
+def write_vectors(path, p):
+    T, M, N, K = p.shape
+    hdr = VEC_MAGIC + struct.pack("<6I", 1, T, M, N, K, p.block)
+    for s in (p.a_fmt, p.b_fmt, p.s_fmt):
+        hdr += s.encode().ljust(8, b"\0")
+    hdr = hdr.ljust(HEADER, b"\0")
+    parts = [p.A.reshape(T, -1).view(np.uint8), p.B.reshape(T, -1).view(np.uint8)]
+    if p.block:
+        parts += [p.SA.reshape(T, -1), p.SB.reshape(T, -1)]
+    parts.append(p.C.reshape(T, -1).view(np.uint8))
+    with open(path, "wb") as f:
+        f.write(hdr)
+        f.write(np.concatenate(parts, axis=1).tobytes())
+
+
+def write_results(path, name, D, device=""):
+    T, M, N = D.shape
+    hdr = RES_MAGIC + struct.pack("<4I", 1, T, M, N) + name.encode()[:24].ljust(24, b"\0")
+    hdr = hdr.ljust(HEADER, b"\0")
+    with open(path, "wb") as f:
+        f.write(hdr)
+        f.write(np.ascontiguousarray(D, dtype=np.uint32).tobytes())
+
+
+# ---------------------------------------------------------------- mma.sync (CUDA C++)
+MMA_IDS = {"mma-e4m3-e4m3": 0, "mma-e4m3-e5m2": 1, "mma-e5m2-e4m3": 2, "mma-e5m2-e5m2": 3,
+           "mma-f16": 4, "mma-bf16": 5}
+_lib = None
+
+
+def lib():
+    global _lib
+    if _lib is None:
+        so = os.environ.get("MXGPU_LIB", os.path.join(HERE, "build", "libmxgpu.so"))
+        _lib = ctypes.CDLL(so)
+        _lib.mxgpu_error.restype = ctypes.c_char_p
+        vp = ctypes.c_void_p
+        _lib.mxgpu_mma.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, vp, vp, vp, vp]
+        _lib.mxgpu_mma.restype = ctypes.c_int
+    return _lib
+
+
+def run_mma(path, p):
+    T, M, N, K = p.shape
+    if (M, N) != (16, 8):
+        sys.exit(f"{path}: tiles must be 16 x 8, got {M} x {N}")
+    D = np.empty((T, M, N), dtype=np.uint32)
+    A, B, C = (np.ascontiguousarray(x) for x in (p.A, p.B, p.C))
+    rc = lib().mxgpu_mma(MMA_IDS[path], T, K, A.ctypes.data, B.ctypes.data, C.ctypes.data,
+                         D.ctypes.data)
+    if rc:
+        sys.exit(f"{path}: {lib().mxgpu_error().decode()}")
+    return D
+
+
+# ---------------------------------------------------------------- torch / triton paths
+def _torch():
+    import torch
+    return torch
+
+
+def _fp8(fmt):
+    torch = _torch()
+    return {"e4m3": torch.float8_e4m3fn, "e5m2": torch.float8_e5m2}[fmt]
+
+
+def _dev(x, fmt):
+    torch = _torch()
+    return torch.from_numpy(np.ascontiguousarray(x)).cuda().view(_fp8(fmt))
+
+
+_tri = {}
+
+
+def _triton_kernels():
+    if _tri:
+        return _tri
+    import triton
+    import triton.language as tl
+
+    @triton.jit
+    def wgmma_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
+        t = tl.program_id(0)
+        om = tl.arange(0, M)
+        on = tl.arange(0, N)
+        ok = tl.arange(0, 32)
+        acc = tl.load(C + t * M * N + om[:, None] * N + on[None, :])
+        for k0 in range(0, K, 32):
+            a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
+            b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
+            acc = tl.dot(a, b, acc)
+        tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
+
+    @triton.jit
+    def mxfp8_kernel(A, B, SA, SB, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
+        t = tl.program_id(0)
+        om = tl.arange(0, M)
+        on = tl.arange(0, N)
+        ok = tl.arange(0, 32)
+        acc = tl.load(C + t * M * N + om[:, None] * N + on[None, :])
+        for k0 in range(0, K, 32):
+            a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
+            b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
+            part = tl.dot(a, b, tl.zeros((M, N), dtype=tl.float32))
+            ea = tl.load(SA + t * M * (K // 32) + om * (K // 32) + k0 // 32).to(tl.int32)
+            eb = tl.load(SB + t * N * (K // 32) + on * (K // 32) + k0 // 32).to(tl.int32)
+            # 2^(e-127) built from the bits: exact for every e in 1..254.
+            sa = (ea << 23).to(tl.float32, bitcast=True)
+            sb = (eb << 23).to(tl.float32, bitcast=True)
+            s = sa[:, None] * sb[None, :]
+            acc = acc + part * s
+        tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
+
+    _tri["wgmma"] = wgmma_kernel
+    _tri["mxfp8"] = mxfp8_kernel
+    return _tri
+
+
+def run_wgmma(path, p):
+    torch = _torch()
+    T, M, N, K = p.shape
+    if M % 64 or N % 16 or K % 32:
+        sys.exit(f"{path}: tiles must be M % 64 == 0, N % 16 == 0, K % 32 == 0")
+    A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)
+    C = torch.from_numpy(p.C.view(np.float32)).cuda()
+    D = torch.empty_like(C)
+    k = _triton_kernels()["wgmma"]
+    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, num_warps=4)
+    torch.cuda.synchronize()
+    return D.cpu().numpy().view(np.uint32)
+
+
+def run_mxfp8_sw(path, p):
+    torch = _torch()
+    T, M, N, K = p.shape
+    if p.block != 32 or p.s_fmt != "e8m0":
+        sys.exit(f"{path}: needs E8M0 scales with block 32")
+    if np.any((p.SA == 0) | (p.SA == 255)) or np.any((p.SB == 0) | (p.SB == 255)):
+        sys.exit(f"{path}: scale codes 0 and 255 are not supported by this kernel")
+    A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)
+    SA = torch.from_numpy(p.SA).cuda()
+    SB = torch.from_numpy(p.SB).cuda()
+    C = torch.from_numpy(p.C.view(np.float32)).cuda()
+    D = torch.empty_like(C)
+    k = _triton_kernels()["mxfp8"]
+    _tri["last_mxfp8"] = k[(T,)](A, B, SA, SB, C, D, M=M, N=N, K=K, num_warps=4)
+    torch.cuda.synchronize()
+    return D.cpu().numpy().view(np.uint32)
+
+
+def run_cublas(path, p, fast):
+    torch = _torch()
+    T, M, N, K = p.shape
+    if np.any(p.C != 0):
+        sys.exit(f"{path}: C must be +0 for this path")
+    one = torch.ones((), device="cuda", dtype=torch.float32)
+    A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)
+    out = np.empty((T, M, N), dtype=np.uint32)
+    for t in range(T):
+        # B[t] is N x K row-major, so its transpose is the column-major K x N cuBLASLt wants.
+        d = torch._scaled_mm(A[t], B[t].t(), scale_a=one, scale_b=one, out_dtype=torch.float32,
+                             use_fast_accum=fast)
+        out[t] = d.cpu().numpy().view(np.uint32)
+    return out
+
+
+def run(path, p):
+    if path in MMA_IDS:
+        want = path.split("-")[1:]
+        if want[0] in ("f16", "bf16"):
+            want = [want[0], want[0]]
+        if [p.a_fmt, p.b_fmt] != want:
+            sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
+        return run_mma(path, p)
+    parts = path.split("-")
+    if parts[-2:] != [p.a_fmt, p.b_fmt]:
+        sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
+    if parts[0] == "wgmma":
+        return run_wgmma(path, p)
+    if parts[0] == "mxfp8":
+        return run_mxfp8_sw(path, p)
+    if parts[0] == "cublas":
+        return run_cublas(path, p, fast=parts[1] == "fast")
+    sys.exit(f"unknown path '{path}'")
+
+
+def info():
+    torch = _torch()
+    import subprocess
+    smi = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                         capture_output=True, text=True).stdout.strip()
+    nvcc = subprocess.run(["nvcc", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"gpu": smi, "torch": torch.__version__, "cuda_runtime": torch.version.cuda,
+            "nvcc": nvcc.splitlines()[-1] if nvcc else "", "capability": torch.cuda.get_device_capability()}
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "info":
+        print(info())
+        return
+    if len(argv) != 4 or argv[0] != "run":
+        sys.exit(__doc__)
+    _, path, vin, vout = argv
+    p = read_vectors(vin)
+    D = run(path, p)
+    write_results(vout, path, D)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Verification at scale on the device machine: for each path, generate seeded random tiles
+# with mxref, run them through the tensor cores (cuda/mxgpu.py), and compare every dot with
+# the model under the path's preset (mxref gpu check). Called by cuda/device.sh verify.
+#   bash cuda/verify.sh DOTS WORKDIR [PATH...]
+set -uo pipefail
+DOTS=${1:-10000000}; W=${2:-/tmp/mxgpu}; shift 2 || true
+MX=${MXREF:-target/release/mxref}
+mkdir -p "$W"
+python3 cuda/mxgpu.py info > "$W/device.txt"; cat "$W/device.txt"
+# path  a  b  M  N  K  block  preset  extra-gen-flags
+CASES="
+mma-e4m3-e4m3 e4m3 e4m3 16 8 32 0 hopper-mma-fp8
+mma-e5m2-e5m2 e5m2 e5m2 16 8 32 0 hopper-mma-fp8
+mma-e4m3-e5m2 e4m3 e5m2 16 8 32 0 hopper-mma-fp8
+mma-e5m2-e4m3 e5m2 e4m3 16 8 32 0 hopper-mma-fp8
+wgmma-e4m3-e4m3 e4m3 e4m3 64 64 32 0 hopper-wgmma-fp8
+wgmma-e5m2-e5m2 e5m2 e5m2 64 64 32 0 hopper-wgmma-fp8
+wgmma-e4m3-e5m2 e4m3 e5m2 64 64 32 0 hopper-wgmma-fp8
+cublas-fast-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
+cublas-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8 --c-zero
+cublas-fast-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
+cublas-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8 --c-zero
+mxfp8-sw-e4m3-e4m3 e4m3 e4m3 64 64 256 32 hopper-mxfp8-sw
+mxfp8-sw-e5m2-e5m2 e5m2 e5m2 64 64 256 32 hopper-mxfp8-sw
+"
+seed=1
+echo "$CASES" | while read -r path a b m n k blk preset extra; do
+  [ -z "$path" ] && continue
+  if [ $# -gt 0 ] && ! [[ " $* " == *" $path "* ]]; then continue; fi
+  seed=$((seed + 1))
+  tiles=$(( (DOTS + m * n - 1) / (m * n) ))
+  v=$W/v.bin; r=$W/r.bin
+  t0=$(date +%s.%N)
+  $MX gpu gen --a $a --b $b --m $m --n $n --k $k --block $blk --tiles $tiles --seed $seed $extra -o $v 2>&1 | tail -1
+  t1=$(date +%s.%N)
+  python3 cuda/mxgpu.py run $path $v $r || { echo "RUN FAILED $path"; continue; }
+  t2=$(date +%s.%N)
+  $MX gpu check --vectors $v --results $r --numerics model/presets/$preset.json --show 3 \
+      --json $W/verify-$path.json 2>&1 | tail -12
+  t3=$(date +%s.%N)
+  printf '   times: gen %.1fs gpu %.1fs check %.1fs\n' $(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc) $(echo "$t3 - $t2" | bc)
+  rm -f $v $r
+done
