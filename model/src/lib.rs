@@ -7,6 +7,7 @@ pub mod cycle;
 pub mod dot;
 pub mod elem;
 pub mod format;
+pub mod gen;
 pub mod numerics;
 pub mod quantize;
 pub mod round;
