@@ -526,7 +526,13 @@ impl CycleModel {
 pub fn sv_format_table() -> String {
     use crate::format::{Specials, FORMATS};
     let mut s = String::new();
-    for (k, f) in FORMATS.iter().enumerate().rev() {
+    // The RTL takes the MX formats (8 bits at most), the table's first rows.
+    for (k, f) in FORMATS
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, f)| f.bits() <= 8)
+    {
         let sp = match f.specials {
             Specials::None => "SpNone",
             Specials::NanAllOnes => "SpNanAllOnes",
