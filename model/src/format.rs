@@ -20,6 +20,9 @@ pub enum FormatId {
     E8m0,
     Ue4m3,
     Ue5m3,
+    Fp16,
+    Bf16,
+    Tf32,
 }
 
 /// What a format is used for in an MX block.
@@ -107,7 +110,7 @@ use Specials as S;
 
 /// The format table.
 #[rustfmt::skip] // one row per format, laid out as a table
-pub const FORMATS: [Format; 9] = [
+pub const FORMATS: [Format; 12] = [
     float(F::E4m3, "e4m3", "FP8 E4M3", El, true, 4, 3, 7, true, S::NanAllOnes),
     float(F::E5m2, "e5m2", "FP8 E5M2", El, true, 5, 2, 15, true, S::Ieee),
     float(F::E2m3, "e2m3", "FP6 E2M3", El, true, 2, 3, 1, true, S::None),
@@ -130,7 +133,15 @@ pub const FORMATS: [Format; 9] = [
     float(F::Ue4m3, "ue4m3", "UE4M3 scale (NVFP4)", Sc, false, 4, 3, 7, true, S::NanAllOnes),
     // UE5M3: bias 15 and the E4M3 convention for specials (one NaN, no Inf); see spec/formats.md.
     float(F::Ue5m3, "ue5m3", "UE5M3 scale", Sc, false, 5, 3, 15, true, S::NanAllOnes),
+    // Wide inputs of non-MX tensor-core paths (not OCP MX element formats; see `elements`).
+    // TF32 codes are 19 bits: the top 19 bits of the FP32 register PTX passes (fp32 >> 13).
+    float(F::Fp16, "fp16", "IEEE binary16", El, true, 5, 10, 15, true, S::Ieee),
+    float(F::Bf16, "bf16", "bfloat16", El, true, 8, 7, 127, true, S::Ieee),
+    float(F::Tf32, "tf32", "TensorFloat-32 (19-bit code)", El, true, 8, 10, 127, true, S::Ieee),
 ];
+
+/// Widest MX element format: wider element rows are the plain inputs of non-MX paths.
+const MX_ELEMENT_BITS: u32 = 8;
 
 /// Class of a decoded value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -245,10 +256,20 @@ impl FormatId {
     pub fn all() -> impl Iterator<Item = FormatId> {
         FORMATS.iter().map(|f| f.id)
     }
+    /// The OCP MX element formats (FP8, FP6, FP4, INT8): what quantize, the RTL and the
+    /// vector suites take. The wide inputs (FP16, BF16, TF32) are element rows too, usable by
+    /// `Dot`, but are listed by [`FormatId::wide_elements`].
     pub fn elements() -> impl Iterator<Item = FormatId> {
         FORMATS
             .iter()
-            .filter(|f| f.role == Role::Element)
+            .filter(|f| f.role == Role::Element && f.bits() <= MX_ELEMENT_BITS)
+            .map(|f| f.id)
+    }
+    /// Element formats wider than any MX element (plain FP16/BF16/TF32 tensor-core inputs).
+    pub fn wide_elements() -> impl Iterator<Item = FormatId> {
+        FORMATS
+            .iter()
+            .filter(|f| f.role == Role::Element && f.bits() > MX_ELEMENT_BITS)
             .map(|f| f.id)
     }
     pub fn scales() -> impl Iterator<Item = FormatId> {
@@ -667,6 +688,10 @@ mod tests {
         assert_eq!(max(F::E8m0), 2f64.powi(127));
         assert_eq!(max(F::Ue4m3), 448.0);
         assert_eq!(max(F::Ue5m3), 114688.0);
+        assert_eq!(max(F::Fp16), 65504.0);
+        // BF16 and TF32 maxima are FP32 bit patterns with the low 16 / 13 bits cleared.
+        assert_eq!(max(F::Bf16), f32::from_bits(0x7f7f_0000) as f64);
+        assert_eq!(max(F::Tf32), f32::from_bits(0x7f7f_e000) as f64);
     }
 
     #[test]

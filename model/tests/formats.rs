@@ -48,6 +48,21 @@ fn spec_value(id: FormatId, code: u32) -> Option<f64> {
         FormatId::Ue4m3 => (code != 0x7f).then(|| minifloat(None, 4, 3, 7)),
         // UE5M3: 5 exponent bits, bias 15, subnormals, 0xFF the one NaN, no Inf.
         FormatId::Ue5m3 => (code != 0xff).then(|| minifloat(None, 5, 3, 15)),
+        // IEEE 754 binary16: exponent 31 is Inf (mantissa 0) or NaN.
+        FormatId::Fp16 => {
+            if (code >> 10) & 0x1f == 0x1f {
+                (code & 0x3ff == 0).then_some(if code & 0x8000 != 0 {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                })
+            } else {
+                Some(minifloat(Some(15), 5, 10, 15))
+            }
+        }
+        // BF16 is the top half of an FP32 pattern, TF32 (19-bit code) its top 19 bits.
+        FormatId::Bf16 => Some(f32::from_bits(code << 16) as f64).filter(|x| !x.is_nan()),
+        FormatId::Tf32 => Some(f32::from_bits(code << 13) as f64).filter(|x| !x.is_nan()),
     }
 }
 
@@ -74,6 +89,9 @@ fn decode_agrees_with_spec_derivation_for_every_code() {
         (FormatId::E8m0, 8),
         (FormatId::Ue4m3, 7),
         (FormatId::Ue5m3, 8),
+        (FormatId::Fp16, 16),
+        (FormatId::Bf16, 16),
+        (FormatId::Tf32, 19),
     ];
     assert_eq!(
         widths.len(),
