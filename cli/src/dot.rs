@@ -18,6 +18,7 @@ pub struct Args {
 }
 
 const FIELDS: &[&str] = &[
+    "id",
     "a_fmt",
     "b_fmt",
     "scale_fmt",

@@ -7,8 +7,10 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod check;
 mod dot;
 mod formats;
+mod gen;
 mod jsonl;
 mod quantize;
 mod sim;
@@ -32,6 +34,10 @@ enum Cmd {
     Quantize(quantize::Args),
     /// Evaluate MX dot products bit-exactly (JSON Lines in, JSON Lines out).
     Dot(dot::Args),
+    /// Write the golden conformance vectors (no arguments: the standard suites to testvectors/).
+    Gen(gen::Args),
+    /// Compare device results with golden vectors; the exit status is the verdict.
+    Check(check::Args),
     /// Run a beat stream through the cycle-level model of the RTL unit (table, VCD, vectors).
     Sim(sim::Args),
 }
@@ -42,6 +48,8 @@ fn main() -> ExitCode {
         Cmd::Formats(a) => formats::run(a),
         Cmd::Quantize(a) => quantize::run(a),
         Cmd::Dot(a) => dot::run(a),
+        Cmd::Gen(a) => gen::run(a),
+        Cmd::Check(a) => check::run(a),
         Cmd::Sim(a) => sim::run(a),
     };
     match result {

@@ -19,6 +19,7 @@ pub struct Args {
 }
 
 const FIELDS: &[&str] = &[
+    "id",
     "elem",
     "scale_fmt",
     "block",

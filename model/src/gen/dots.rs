@@ -692,7 +692,7 @@ fn fp32_range(out: &mut Vec<DotCase>) {
         "fp32-ovf-e5m2-sum",
         m5,
         0,
-        vec![blk(160, 160, &vec![(max5, max5); 32])],
+        vec![blk(160, 160, &[(max5, max5); 32])],
     ));
 }
 
@@ -936,7 +936,7 @@ fn nvfp4_scales(out: &mut Vec<DotCase>) {
             s,
             0,
             vec![
-                blk(sa, sb, &vec![(six, six); 16]),
+                blk(sa, sb, &[(six, six); 16]),
                 blk(sb, sa, &[(half, negate(f4, half)), (six, half)]),
             ],
         ));
@@ -948,7 +948,7 @@ fn nvfp4_scales(out: &mut Vec<DotCase>) {
         "ue5m3-scale-max",
         s5,
         0,
-        vec![blk(u5max, u5max, &vec![(six, six); 16])],
+        vec![blk(u5max, u5max, &[(six, six); 16])],
     ));
     out.push(build(
         "ue5m3-scale-minsub",
