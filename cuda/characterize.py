@@ -24,8 +24,8 @@ import numpy as np
 import mxgpu
 
 NP = {"e4m3": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2,
-      "f16": np.float16, "bf16": ml_dtypes.bfloat16}
-CODE = {"e4m3": np.uint8, "e5m2": np.uint8, "f16": np.uint16, "bf16": np.uint16}
+      "fp16": np.float16, "bf16": ml_dtypes.bfloat16}
+CODE = {"e4m3": np.uint8, "e5m2": np.uint8, "fp16": np.uint16, "bf16": np.uint16}
 
 
 def code(fmt, v):
@@ -51,7 +51,7 @@ class Prober:
         self.path, self.K = path, K
         p = path.split("-")
         if p[0] == "mma" and p[1] in ("f16", "bf16"):
-            self.fa = self.fb = p[1]
+            self.fa = self.fb = "fp16" if p[1] == "f16" else "bf16"
         else:
             self.fa, self.fb = p[-2], p[-1]
         self.tile = (16, 8) if p[0] == "mma" else (64, 64)
@@ -216,6 +216,31 @@ def main():
     window = w1
     log(f"align {align}, window_bits {window}")
 
+    # 3b. Which exponent a subnormal input aligns by: {P, -P, 2^(lead(P) - w)} with
+    # P = (smallest subnormal of A) x 2^e. With the format's emin (the FP8 exponent field) the
+    # window ends higher and the small term is lost; with the subnormal's own leading one (as
+    # after conversion to a wider format where it is normal) it is kept.
+    sub_align = "not observable"
+    a_sub = float(np.array([1], dtype=CODE[pr.fa]).view(NP[pr.fa]).astype(np.float64)[0])
+    for eb in range(15, -1, -1):
+        try:
+            bb = code(pr.fb, 2.0 ** eb)
+            P = a_sub * 2.0 ** eb
+            yv = 2.0 ** (math.floor(math.log2(P)) - window)
+            ya, yb = pr.split(yv)
+            break
+        except ValueError:
+            continue
+    else:
+        bb = None
+    if bb is not None:
+        neg1 = code(pr.fa, -a_sub)
+        got = pr.values([({i: (1, bb), k: (neg1, bb), m: (ya, yb)}, 0)])[0]
+        sub_align = "normalised" if got == yv else "emin" if got == 0 else f"? {got}"
+        log(f"subnormal alignment: P = {P}, -P, {yv} -> {got}: {sub_align}")
+    else:
+        log("subnormal alignment: not observable for these formats and window")
+
     # 4. Shifted-out bits: {X, -X, f * u} with u the window's last bit (exponent 16 - w).
     u = 2.0 ** (16 - window)
     fs = [0.5, 0.75, 1.25, 1.5, -0.5, -0.75, -1.25, -1.5]
@@ -296,11 +321,11 @@ def main():
         log(f"  {nm} -> {x:#010x}")
         specials[nm] = f"{x:#010x}"
     specials["subnormal_input_kept"] = bits_f32(got[0]) != 0
-    nan_a = {"e4m3": 0x7F, "e5m2": 0x7F, "f16": 0x7E00, "bf16": 0x7FC0}[pr.fa]
+    nan_a = {"e4m3": 0x7F, "e5m2": 0x7F, "fp16": 0x7E00, "bf16": 0x7FC0}[pr.fa]
     nan_probes = [({i: (nan_a, code(pr.fb, 1.0))}, 0)]
-    if pr.fa in ("e5m2", "f16", "bf16") and pr.fb in ("e5m2", "f16", "bf16"):
-        inf_a = {"e5m2": 0x7C, "f16": 0x7C00, "bf16": 0x7F80}[pr.fa]
-        inf_b = {"e5m2": 0x7C, "f16": 0x7C00, "bf16": 0x7F80}[pr.fb]
+    if pr.fa in ("e5m2", "fp16", "bf16") and pr.fb in ("e5m2", "fp16", "bf16"):
+        inf_a = {"e5m2": 0x7C, "fp16": 0x7C00, "bf16": 0x7F80}[pr.fa]
+        inf_b = {"e5m2": 0x7C, "fp16": 0x7C00, "bf16": 0x7F80}[pr.fb]
         nan_probes += [({i: (inf_a, code(pr.fb, 1.0))}, 0),
                        ({i: (inf_a, code(pr.fb, 0.0))}, 0),
                        ({i: (inf_a, code(pr.fb, 1.0)), k: (inf_a, code(pr.fb, -1.0))}, 0),
@@ -353,6 +378,7 @@ def main():
         "output": {"man_bits": p if p and p <= window and p < 23 and not promote else 23, "exp_bits": 8,
                    "round": c_round if c_entry == "end" else rounding, "subnormals": keep_sub},
         "flush_subnormal_inputs": not specials["subnormal_input_kept"],
+        "_subnormal_alignment": sub_align,
         "nan_bits": f"{nan_bits:#010x}",
     }
     log(json.dumps(preset, indent=2))

@@ -3,7 +3,7 @@
 
 Paths (name: what runs):
   mma-e4m3-e4m3 .. mma-e5m2-e5m2  PTX mma.sync.m16n8k32 FP8 (cuda/mma_sync.cu), tile 16x8
-  mma-f16, mma-bf16               PTX mma.sync.m16n8k16, tile 16x8 (probes only: no FP16 in the model)
+  mma-f16, mma-bf16               PTX mma.sync.m16n8k16, tile 16x8 (vectors in fp16 / bf16)
   wgmma-<a>-<b>                   Triton tl.dot on FP8, which lowers to wgmma (QGMMA) on sm_90a, tile 64x64
   cublas-<a>-<b>, cublas-fast-<a>-<b>
                                   torch._scaled_mm (cuBLASLt FP8 GEMM), scales 1, fast accumulation off/on;
@@ -32,7 +32,7 @@ RES_MAGIC = b"MXGPURES"
 HEADER = 64
 
 # Element width in bytes by format name.
-WIDTH = {"e4m3": 1, "e5m2": 1, "f16": 2, "bf16": 2}
+WIDTH = {"e4m3": 1, "e5m2": 1, "fp16": 2, "bf16": 2}
 
 
 class Problem:
@@ -256,7 +256,7 @@ def run(path, p):
     if path in MMA_IDS:
         want = path.split("-")[1:]
         if want[0] in ("f16", "bf16"):
-            want = [want[0], want[0]]
+            want = ["fp16" if want[0] == "f16" else "bf16"] * 2
         if [p.a_fmt, p.b_fmt] != want:
             sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
         return run_mma(path, p)

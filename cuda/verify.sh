@@ -31,14 +31,14 @@ echo "$CASES" | while read -r path a b m n k blk preset extra; do
   seed=$((seed + 1))
   tiles=$(( (DOTS + m * n - 1) / (m * n) ))
   v=$W/v.bin; r=$W/r.bin
-  t0=$(date +%s.%N)
+  t0=$SECONDS
   $MX gpu gen --a $a --b $b --m $m --n $n --k $k --block $blk --tiles $tiles --seed $seed $extra -o $v 2>&1 | tail -1
-  t1=$(date +%s.%N)
+  t1=$SECONDS
   python3 cuda/mxgpu.py run $path $v $r || { echo "RUN FAILED $path"; continue; }
-  t2=$(date +%s.%N)
+  t2=$SECONDS
   $MX gpu check --vectors $v --results $r --numerics model/presets/$preset.json --show 3 \
       --json $W/verify-$path.json 2>&1 | tail -12
-  t3=$(date +%s.%N)
-  printf '   times: gen %.1fs gpu %.1fs check %.1fs\n' $(echo "$t1 - $t0" | bc) $(echo "$t2 - $t1" | bc) $(echo "$t3 - $t2" | bc)
+  t3=$SECONDS
+  echo "   times: gen $((t1 - t0))s gpu $((t2 - t1))s check $((t3 - t2))s"
   rm -f $v $r
 done

@@ -120,10 +120,12 @@ impl Rng {
 
 /// Codes of one element format sorted into finite and special, for drawing.
 struct Codes {
-    finite: Vec<u8>,
-    special: Vec<u8>,
+    finite: Vec<u16>,
+    special: Vec<u16>,
+    is_finite: Vec<bool>,
     /// Largest positive finite code.
-    max_pos: u8,
+    max_pos: u16,
+    sign: u16,
     exp_bits: u32,
     man_bits: u32,
 }
@@ -131,44 +133,75 @@ struct Codes {
 impl Codes {
     fn new(id: FormatId) -> Result<Codes> {
         let f = id.format();
-        if f.role != Role::Element || f.bits() > 8 {
-            bail!("{id}: not an element format of at most 8 bits");
+        if f.role != Role::Element || f.bits() > 16 {
+            bail!("{id}: not an element format of at most 16 bits");
         }
-        let mut finite = vec![];
-        let mut special = vec![];
+        let (mut finite, mut special) = (vec![], vec![]);
+        let mut is_finite = vec![false; f.codes() as usize];
         for c in 0..f.codes() {
             let v = f.decode(c).expect("code in range");
             if matches!(v.class, mxref_model::Class::Nan | mxref_model::Class::Inf) {
-                special.push(c as u8);
+                special.push(c as u16);
             } else {
-                finite.push(c as u8);
+                finite.push(c as u16);
+                is_finite[c as usize] = true;
             }
         }
-        let sign = 1u32 << (f.exp_bits + f.man_bits);
-        let max_pos = *finite.iter().filter(|&&c| (c as u32) < sign).max().unwrap();
+        let sign = 1u16 << (f.exp_bits + f.man_bits);
+        let max_pos = *finite.iter().filter(|&&c| c < sign).max().unwrap();
         Ok(Codes {
             finite,
             special,
+            is_finite,
             max_pos,
+            sign,
             exp_bits: f.exp_bits,
             man_bits: f.man_bits,
         })
     }
 
+    fn zero(&self, r: &mut Rng) -> u16 {
+        if r.chance(2) {
+            self.sign
+        } else {
+            0
+        }
+    }
+
     /// A finite code with its exponent field in `lo..=hi` (random sign and mantissa).
-    fn in_band(&self, r: &mut Rng, lo: u32, hi: u32) -> u8 {
+    fn in_band(&self, r: &mut Rng, lo: u32, hi: u32) -> u16 {
         let top = (1u32 << self.exp_bits) - 1;
         let e = (lo + r.below((hi - lo + 1) as u64) as u32).min(top);
         let m = r.below(1 << self.man_bits) as u32;
-        let s = r.below(2) as u32;
-        let code = (s << (self.exp_bits + self.man_bits)) | (e << self.man_bits) | m;
-        let code = code as u8;
-        if self.finite.contains(&code) {
+        let neg = r.chance(2);
+        let code = ((e << self.man_bits) | m) as u16 | if neg { self.sign } else { 0 };
+        if self.is_finite[code as usize] {
             code
         } else {
-            // Top of the exponent range lands on NaN/Inf: take the largest finite instead.
-            self.max_pos | (s << (self.exp_bits + self.man_bits)) as u8
+            // The top of the exponent range lands on NaN/Inf: take the largest finite instead.
+            self.max_pos | if neg { self.sign } else { 0 }
         }
+    }
+}
+
+/// Bytes per element code in a vector file.
+fn width(id: FormatId) -> usize {
+    if id.format().bits() > 8 {
+        2
+    } else {
+        1
+    }
+}
+
+fn put(buf: &mut Vec<u8>, code: u16, w: usize) {
+    buf.extend_from_slice(&code.to_le_bytes()[..w]);
+}
+
+fn get(buf: &[u8], i: usize, w: usize) -> u32 {
+    if w == 1 {
+        buf[i] as u32
+    } else {
+        u16::from_le_bytes([buf[2 * i], buf[2 * i + 1]]) as u32
     }
 }
 
@@ -185,14 +218,20 @@ struct Header {
 
 impl Header {
     fn nsb(&self) -> usize {
-        if self.block == 0 {
-            0
-        } else {
-            self.k / self.block
-        }
+        self.k.checked_div(self.block).unwrap_or(0)
     }
     fn tile_bytes(&self) -> usize {
-        (self.m + self.n) * (self.k + self.nsb()) + self.m * self.n * 4
+        self.m * self.k * width(self.a_fmt)
+            + self.n * self.k * width(self.b_fmt)
+            + (self.m + self.n) * self.nsb()
+            + self.m * self.n * 4
+    }
+    /// Byte offsets of B, SA, SB and C within a tile.
+    fn offsets(&self) -> [usize; 4] {
+        let b = self.m * self.k * width(self.a_fmt);
+        let sa = b + self.n * self.k * width(self.b_fmt);
+        let sb = sa + self.m * self.nsb();
+        [b, sa, sb, sb + self.n * self.nsb()]
     }
     fn bytes(&self) -> Vec<u8> {
         let mut h = VEC_MAGIC.to_vec();
@@ -212,13 +251,16 @@ impl Header {
         if raw.len() < HEADER || &raw[..8] != VEC_MAGIC {
             bail!("{p}: not an mxref GPU vector file (no MXGPUVEC header)");
         }
-        let u = |i: usize| u32::from_le_bytes(raw[8 + 4 * i..12 + 4 * i].try_into().unwrap()) as usize;
+        let u =
+            |i: usize| u32::from_le_bytes(raw[8 + 4 * i..12 + 4 * i].try_into().unwrap()) as usize;
         if u(0) != 1 {
             bail!("{p}: header field version: {} (this build reads 1)", u(0));
         }
         let name = |i: usize, field: &str| -> Result<FormatId> {
             let b = &raw[32 + 8 * i..40 + 8 * i];
-            let s = String::from_utf8_lossy(b).trim_end_matches('\0').to_string();
+            let s = String::from_utf8_lossy(b)
+                .trim_end_matches('\0')
+                .to_string();
             s.parse::<FormatId>()
                 .with_context(|| format!("{p}: header field {field}"))
         };
@@ -239,8 +281,12 @@ impl Header {
         if h.k == 0 || h.m == 0 || h.n == 0 {
             bail!("{p}: header fields M, N, K must be positive");
         }
-        if h.block != 0 && h.k % h.block != 0 {
-            bail!("{p}: header field block: {} does not divide K = {}", h.block, h.k);
+        if h.block != 0 && !h.k.is_multiple_of(h.block) {
+            bail!(
+                "{p}: header field block: {} does not divide K = {}",
+                h.block,
+                h.k
+            );
         }
         let want = HEADER + h.t * h.tile_bytes();
         if raw.len() != want {
@@ -255,8 +301,8 @@ fn random_c(r: &mut Rng, finite: bool) -> u32 {
     match r.below(16) {
         0 => s,
         1 if !finite => [0x7f80_0000, 0x7fc0_0000, 0x7fa0_0001][r.below(3) as usize] | s,
-        2 => s | r.below(0x80_0000) as u32,              // subnormal
-        3 => s | 0x7f7f_ffff - r.below(4) as u32,         // near FP32 max
+        2 => s | r.below(0x80_0000) as u32,         // subnormal
+        3 => s | (0x7f7f_ffff - r.below(4) as u32), // near FP32 max
         _ => {
             // Exponent near the products' range so C interacts with the alignment.
             let e = (127 - 40 + r.below(80)) as u32;
@@ -271,7 +317,7 @@ fn gen(a: GenArgs) -> Result<()> {
     if a.k == 0 || a.m == 0 || a.n == 0 || a.tiles == 0 {
         bail!("--m, --n, --k and --tiles must be positive");
     }
-    if a.block != 0 && a.k % a.block != 0 {
+    if a.block != 0 && !a.k.is_multiple_of(a.block) {
         bail!("--block {} does not divide --k {}", a.block, a.k);
     }
     let h = Header {
@@ -289,25 +335,31 @@ fn gen(a: GenArgs) -> Result<()> {
     w.write_all(&h.bytes())?;
     let mut r = Rng(a.seed ^ 0x6d78_7265_6667_7075);
     let (m, n, k) = (a.m, a.n, a.k);
-    let mut tile = vec![0u8; h.tile_bytes()];
+    let (wa, wb) = (width(a.a), width(a.b));
+    let mut am = vec![0u16; m * k];
+    let mut bm = vec![0u16; n * k];
+    let mut tile = Vec::with_capacity(h.tile_bytes());
     for _ in 0..a.tiles {
-        let scenario = r.below(6);
-        let (ab, rest) = tile.split_at_mut((m + n) * k);
-        let (am, bm) = ab.split_at_mut(m * k);
-        let ea = (1u32 << ca.exp_bits) - 1;
-        let eb = (1u32 << cb.exp_bits) - 1;
-        // Exponent band per row: narrow bands put many terms near the window's edge.
-        for (rows, codes, emax) in [(&mut *am, &ca, ea), (&mut *bm, &cb, eb)] {
+        // 0: every finite code alike; 1-3: narrow exponent bands per row (3 with many zeros);
+        // 4-5: cancelling pairs (5 nudged by one code); 6: rows of zeros against C at the
+        // extremes (sign of zero, flushing); 7: A rows of subnormals against wide B.
+        let scenario = r.below(8);
+        for (rows, codes, is_a) in [(&mut am, &ca, true), (&mut bm, &cb, false)] {
+            let emax = (1u32 << codes.exp_bits) - 1;
             for row in rows.chunks_mut(k) {
-                let width = [0, 1, 2, 4, 8, emax][r.below(6) as usize].min(emax);
-                let lo = r.below((emax - width + 1) as u64) as u32;
+                let mut width = [0, 1, 2, 4, 8, emax][r.below(6) as usize].min(emax);
+                let mut lo = r.below((emax - width + 1) as u64) as u32;
+                if scenario == 7 {
+                    (lo, width) = if is_a { (0, 0) } else { (0, emax) };
+                }
+                let zero_row = scenario == 6 && is_a && r.chance(2);
                 for x in row.iter_mut() {
                     *x = match scenario {
                         0 => codes.finite[r.below(codes.finite.len() as u64) as usize],
                         _ => codes.in_band(&mut r, lo, lo + width),
                     };
-                    if scenario == 3 && r.chance(3) {
-                        *x = (r.below(2) as u8) << (codes.exp_bits + codes.man_bits); // +-0
+                    if zero_row || (scenario == 3 && r.chance(3)) {
+                        *x = codes.zero(&mut r);
                     }
                     if !a.finite && r.chance(2000) && !codes.special.is_empty() {
                         *x = codes.special[r.below(codes.special.len() as u64) as usize];
@@ -316,9 +368,8 @@ fn gen(a: GenArgs) -> Result<()> {
             }
         }
         if scenario == 4 || scenario == 5 {
-            // Cancelling pairs: column j2 of A repeats column j1, B negates it, so for every
-            // (row, col) the two products cancel exactly; scenario 5 nudges some by one code.
-            let sign_b = 1u8 << (cb.exp_bits + cb.man_bits);
+            // Cancelling pairs: column j2 of A repeats column j1 and B negates it, so for
+            // every (row, col) the two products cancel exactly.
             let mut perm: Vec<usize> = (0..k).collect();
             for i in (1..k).rev() {
                 perm.swap(i, r.below(i as u64 + 1) as usize);
@@ -331,31 +382,38 @@ fn gen(a: GenArgs) -> Result<()> {
                     row[j2] = row[j1];
                 }
                 for row in bm.chunks_mut(k) {
-                    let mut v = row[j1] ^ sign_b;
-                    if nudge && v & !sign_b != 0 && cb.finite.contains(&(v.wrapping_sub(1))) {
-                        v = v.wrapping_sub(1);
+                    let mut v = row[j1] ^ cb.sign;
+                    if nudge && v & !cb.sign != 0 && cb.is_finite[(v - 1) as usize] {
+                        v -= 1;
                     }
                     row[j2] = v;
                 }
             }
         }
-        let (sc, cm) = rest.split_at_mut((m + n) * h.nsb());
-        for s in sc.iter_mut() {
+        tile.clear();
+        for &x in &am {
+            put(&mut tile, x, wa);
+        }
+        for &x in &bm {
+            put(&mut tile, x, wb);
+        }
+        for _ in 0..(m + n) * h.nsb() {
             let e = r.below(2 * a.scale_range as u64 + 1) as i64 - a.scale_range as i64;
-            *s = (127 + e).clamp(1, 254) as u8;
+            tile.push((127 + e).clamp(1, 254) as u8);
         }
         let c_mode = r.below(4);
-        for c in cm.chunks_mut(4) {
-            let bits = if a.c_zero || c_mode == 0 {
-                if a.c_zero {
-                    0
-                } else {
-                    (r.below(2) as u32) << 31
-                }
+        for _ in 0..m * n {
+            let bits = if a.c_zero {
+                0
+            } else if scenario == 6 {
+                let s = (r.below(2) as u32) << 31;
+                s | [0, 1, 0x7f_ffff, 0x80_0000, 0x3f80_0000][r.below(5) as usize]
+            } else if c_mode == 0 {
+                (r.below(2) as u32) << 31
             } else {
                 random_c(&mut r, a.finite)
             };
-            c.copy_from_slice(&bits.to_le_bytes());
+            tile.extend_from_slice(&bits.to_le_bytes());
         }
         w.write_all(&tile)?;
     }
@@ -382,6 +440,9 @@ fn load_numerics(name: &str) -> Result<Numerics> {
     })?;
     Numerics::from_json(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
+
+/// Per worker: mismatches, the first few in full, counts by kind.
+type Tally = (usize, Vec<Mismatch>, [usize; 5]);
 
 /// One differing dot, kept for the report.
 struct Mismatch {
@@ -428,9 +489,15 @@ fn check(a: CheckArgs) -> Result<()> {
         );
     }
     if res.len() != HEADER + h.t * h.m * h.n * 4 {
-        bail!("{rp}: {} bytes, expected {}", res.len(), HEADER + h.t * h.m * h.n * 4);
+        bail!(
+            "{rp}: {} bytes, expected {}",
+            res.len(),
+            HEADER + h.t * h.m * h.n * 4
+        );
     }
-    let path = String::from_utf8_lossy(&res[24..48]).trim_end_matches('\0').to_string();
+    let path = String::from_utf8_lossy(&res[24..48])
+        .trim_end_matches('\0')
+        .to_string();
     let nm = load_numerics(&a.numerics)?;
     let spec = DotSpec {
         a_fmt: h.a_fmt,
@@ -448,11 +515,11 @@ fn check(a: CheckArgs) -> Result<()> {
     let tb = h.tile_bytes();
     let per = h.t.div_ceil(threads);
     let start = std::time::Instant::now();
-    let results: Vec<Result<(usize, Vec<Mismatch>, [usize; 5])>> = std::thread::scope(|s| {
+    let results: Vec<Result<Tally>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|w| {
                 let (h, dot, nshow) = (&h, &dot, a.show);
-                s.spawn(move || -> Result<(usize, Vec<Mismatch>, [usize; 5])> {
+                s.spawn(move || -> Result<Tally> {
                     let (mut av, mut bv) = (vec![0u32; h.k], vec![0u32; h.k]);
                     let nsb = h.nsb().max(1);
                     let (mut sav, mut sbv) = (vec![127u32; nsb], vec![127u32; nsb]);
@@ -461,13 +528,13 @@ fn check(a: CheckArgs) -> Result<()> {
                     let mut shown = vec![];
                     for t in (w * per)..((w + 1) * per).min(h.t) {
                         let tile = &body[t * tb..(t + 1) * tb];
-                        let (am, rest) = tile.split_at(h.m * h.k);
-                        let (bm, rest) = rest.split_at(h.n * h.k);
-                        let (sam, rest) = rest.split_at(h.m * h.nsb());
-                        let (sbm, cm) = rest.split_at(h.n * h.nsb());
+                        let [ob, osa, osb, oc] = h.offsets();
+                        let (wa, wb) = (width(h.a_fmt), width(h.b_fmt));
+                        let (am, bm) = (&tile[..ob], &tile[ob..osa]);
+                        let (sam, sbm, cm) = (&tile[osa..osb], &tile[osb..oc], &tile[oc..]);
                         for row in 0..h.m {
-                            for (d, s) in av.iter_mut().zip(&am[row * h.k..(row + 1) * h.k]) {
-                                *d = *s as u32;
+                            for (j, d) in av.iter_mut().enumerate() {
+                                *d = get(am, row * h.k + j, wa);
                             }
                             if h.block != 0 {
                                 for (d, s) in sav.iter_mut().zip(&sam[row * nsb..(row + 1) * nsb]) {
@@ -475,8 +542,8 @@ fn check(a: CheckArgs) -> Result<()> {
                                 }
                             }
                             for col in 0..h.n {
-                                for (d, s) in bv.iter_mut().zip(&bm[col * h.k..(col + 1) * h.k]) {
-                                    *d = *s as u32;
+                                for (j, d) in bv.iter_mut().enumerate() {
+                                    *d = get(bm, col * h.k + j, wb);
                                 }
                                 if h.block != 0 {
                                     for (d, s) in
@@ -486,7 +553,8 @@ fn check(a: CheckArgs) -> Result<()> {
                                     }
                                 }
                                 let i = row * h.n + col;
-                                let c = u32::from_le_bytes(cm[4 * i..4 * i + 4].try_into().unwrap());
+                                let c =
+                                    u32::from_le_bytes(cm[4 * i..4 * i + 4].try_into().unwrap());
                                 let o = (t * h.m * h.n + i) * 4;
                                 let gpu = u32::from_le_bytes(dres[o..o + 4].try_into().unwrap());
                                 let ops = Operands {
@@ -502,10 +570,16 @@ fn check(a: CheckArgs) -> Result<()> {
                                 if model != gpu {
                                     bad += 1;
                                     let k = kind(gpu, model);
-                                    let idx = ["nan-bits", "zero-sign", "zero-vs-nonzero", "1-ulp", "other"]
-                                        .iter()
-                                        .position(|x| *x == k)
-                                        .unwrap();
+                                    let idx = [
+                                        "nan-bits",
+                                        "zero-sign",
+                                        "zero-vs-nonzero",
+                                        "1-ulp",
+                                        "other",
+                                    ]
+                                    .iter()
+                                    .position(|x| *x == k)
+                                    .unwrap();
                                     kinds[idx] += 1;
                                     if shown.len() < nshow {
                                         shown.push(Mismatch {
@@ -524,7 +598,10 @@ fn check(a: CheckArgs) -> Result<()> {
                 })
             })
             .collect();
-        handles.into_iter().map(|j| j.join().expect("worker panicked")).collect()
+        handles
+            .into_iter()
+            .map(|j| j.join().expect("worker panicked"))
+            .collect()
     });
     let secs = start.elapsed().as_secs_f64();
     let mut bad = 0;
@@ -541,13 +618,30 @@ fn check(a: CheckArgs) -> Result<()> {
     let dots = h.t * h.m * h.n;
     for mm in shown.iter().take(a.show) {
         let tile = &body[mm.tile * tb..(mm.tile + 1) * tb];
-        let arow = &tile[mm.row * h.k..(mm.row + 1) * h.k];
-        let bcol = &tile[h.m * h.k + mm.col * h.k..h.m * h.k + (mm.col + 1) * h.k];
+        let [ob, _, _, oc] = h.offsets();
+        let arow: Vec<u32> = (0..h.k)
+            .map(|j| get(&tile[..ob], mm.row * h.k + j, width(h.a_fmt)))
+            .collect();
+        let bcol: Vec<u32> = (0..h.k)
+            .map(|j| get(&tile[ob..], mm.col * h.k + j, width(h.b_fmt)))
+            .collect();
+        let [_, osa, osb, _] = h.offsets();
+        let nsb = h.nsb();
+        let sa = &tile[osa + mm.row * nsb..osa + (mm.row + 1) * nsb];
+        let sb = &tile[osb + mm.col * nsb..osb + (mm.col + 1) * nsb];
+        let scales = if nsb > 0 {
+            format!(
+                ",\"scale_fmt\":\"{}\",\"block\":{},\"sa\":{sa:?},\"sb\":{sb:?}",
+                h.s_fmt, h.block
+            )
+        } else {
+            String::new()
+        };
         let i = mm.row * h.n + mm.col;
-        let co = (h.m + h.n) * (h.k + h.nsb()) + 4 * i;
+        let co = oc + 4 * i;
         let c = u32::from_le_bytes(tile[co..co + 4].try_into().unwrap());
         println!(
-            "mismatch tile {} row {} col {}: gpu 0x{:08x} model 0x{:08x} ({})\n  {{\"a_fmt\":\"{}\",\"b_fmt\":\"{}\",\"a\":{:?},\"b\":{:?},\"c\":\"0x{c:08x}\",\"numerics\":\"{}\"}}",
+            "mismatch tile {} row {} col {}: gpu 0x{:08x} model 0x{:08x} ({})\n  {{\"a_fmt\":\"{}\",\"b_fmt\":\"{}\",\"a\":{:?},\"b\":{:?}{scales},\"c\":\"0x{c:08x}\",\"numerics\":\"{}\"}}",
             mm.tile, mm.row, mm.col, mm.gpu, mm.model, kind(mm.gpu, mm.model),
             h.a_fmt, h.b_fmt, arow, bcol, a.numerics
         );

@@ -11,6 +11,7 @@ mod check;
 mod dot;
 mod formats;
 mod gen;
+mod gpu;
 mod jsonl;
 mod quantize;
 mod sim;
@@ -40,6 +41,8 @@ enum Cmd {
     Check(check::Args),
     /// Run a beat stream through the cycle-level model of the RTL unit (table, VCD, vectors).
     Sim(sim::Args),
+    /// GPU tensor-core cross-check: vector files for cuda/mxgpu.py, results against the model.
+    Gpu(gpu::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Cmd::Gen(a) => gen::run(a),
         Cmd::Check(a) => check::run(a),
         Cmd::Sim(a) => sim::run(a),
+        Cmd::Gpu(a) => gpu::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
