@@ -28,7 +28,7 @@ module mx_dot_mul
 
   // Element format info; formats not built (or codes 6, 7) decode every lane as zero.
   function automatic fmt_info_t elem_info(input logic [2:0] fmt);
-    return FmtTable[fmt_e'({1'b0, fmt})];
+    return fmt_info(fmt_e'({1'b0, fmt}));
   endfunction
 
   logic a_built, b_built, nv;
@@ -45,11 +45,11 @@ module mx_dot_mul
   always_comb begin
     for (int j = 0; j < 2; j++) begin
       if (nv) begin
-        sa_dec[j] = decode(FmtTable[FmtUE4M3], {1'b0, sa_i[j][6:0]});
-        sb_dec[j] = decode(FmtTable[FmtUE4M3], {1'b0, sb_i[j][6:0]});
+        sa_dec[j] = decode(fmt_info(FmtUE4M3), {1'b0, sa_i[j][6:0]});
+        sb_dec[j] = decode(fmt_info(FmtUE4M3), {1'b0, sb_i[j][6:0]});
       end else begin
-        sa_dec[j] = decode(FmtTable[FmtE8M0], sa_i[0]);
-        sb_dec[j] = decode(FmtTable[FmtE8M0], sb_i[0]);
+        sa_dec[j] = decode(fmt_info(FmtE8M0), sa_i[0]);
+        sb_dec[j] = decode(fmt_info(FmtE8M0), sb_i[0]);
         // E8M0 significand 1 has no fraction bits: align it to UE4M3's three.
         sa_dec[j].sig = sa_dec[j].sig << 3;
         sb_dec[j].sig = sb_dec[j].sig << 3;

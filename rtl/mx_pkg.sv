@@ -46,9 +46,12 @@ package mx_pkg;
     specials_e  specials;
   } fmt_info_t;
 
+  localparam int unsigned FmtInfoW = 20;  // $bits(fmt_info_t)
+
   // The format table, generated from model/src/format.rs (sv_format_table in
-  // model/src/cycle.rs); model/tests/cycle.rs fails if this copy drifts.
-  localparam fmt_info_t [NumFmts-1:0] FmtTable = {
+  // model/src/cycle.rs); model/tests/cycle.rs fails if this copy drifts. Rows are packed
+  // fmt_info_t values, row i at bits [FmtInfoW*i +: FmtInfoW] (a flat vector, which every tool reads); see fmt_info().
+  localparam logic [NumFmts*FmtInfoW-1:0] FmtTable = {
     {1'b0, 1'b0, 4'd5, 3'd3, 8'd15, 1'b1, SpNanAllOnes}, // 8: ue5m3
     {1'b0, 1'b0, 4'd4, 3'd3, 8'd7, 1'b1, SpNanAllOnes}, // 7: ue4m3
     {1'b0, 1'b0, 4'd8, 3'd0, 8'd127, 1'b0, SpNanAllOnes}, // 6: e8m0
@@ -59,6 +62,12 @@ package mx_pkg;
     {1'b0, 1'b1, 4'd5, 3'd2, 8'd15, 1'b1, SpIeee}, // 1: e5m2
     {1'b0, 1'b1, 4'd4, 3'd3, 8'd7, 1'b1, SpNanAllOnes} // 0: e4m3
   };
+
+  function automatic fmt_info_t fmt_info(input fmt_e f);
+    fmt_info_t r;
+    r = FmtTable[FmtInfoW*f +: FmtInfoW];
+    return r;
+  endfunction
 
   // A decoded code: value = sig * 2^(exp - man_bits); exp is the nominal exponent (the
   // format's minimum for subnormals).
