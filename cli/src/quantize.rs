@@ -4,7 +4,8 @@
 //! Input line: `{"elem":"e4m3","scale_fmt":"e8m0","block":32,"scale_rule":"floor",
 //! "round":"rne","x":["0x3f800000", ...]}`; `scale_fmt`, `block`, `scale_rule`, `round` are
 //! optional with these defaults (for `scale_rule` `nvfp4`: `ue4m3` and 16). `seed` (integer,
-//! default 0) feeds `round` `stochastic`; `tensor_scale` (FP32 hex) is the `nvfp4` per-tensor
+//! default 0) and `first_index` (the index of `x[0]` in the whole tensor, default 0) feed
+//! `round` `stochastic`; `tensor_scale` (FP32 hex) is the `nvfp4` per-tensor
 //! scale, computed from this line's `x` when absent. Output: the input object plus
 //! `"scales":[codes]`, `"codes":[codes]` and, for `nvfp4`, `"tensor_scale"`.
 
@@ -26,6 +27,7 @@ const FIELDS: &[&str] = &[
     "scale_rule",
     "round",
     "seed",
+    "first_index",
     "tensor_scale",
     "x",
     "scales",
@@ -61,11 +63,14 @@ fn one_line(line: &Line, text: &str, buf: &mut Buffers, out: &mut String) -> Fie
     let seed = line.u64_or("seed", 0)?;
     let round_name = line.str_or("round", "rne")?;
     let round = ElemRound::parse(round_name, seed).map_err(|m| FieldError::new("round", m))?;
-    if line.has("seed") && !matches!(round, ElemRound::Stochastic { .. }) {
-        return Err(FieldError::new(
-            "seed",
-            "only used with \"round\":\"stochastic\"",
-        ));
+    let first_index = line.u64_or("first_index", 0)?;
+    for f in ["seed", "first_index"] {
+        if line.has(f) && !matches!(round, ElemRound::Stochastic { .. }) {
+            return Err(FieldError::new(
+                f,
+                "only used with \"round\":\"stochastic\"",
+            ));
+        }
     }
     let q = Quantizer::new(QuantSpec {
         elem,
@@ -104,8 +109,20 @@ fn one_line(line: &Line, text: &str, buf: &mut Buffers, out: &mut String) -> Fie
     buf.scales.resize(buf.x.len() / block, 0);
     buf.codes.clear();
     buf.codes.resize(buf.x.len(), 0);
-    q.quantize(&buf.x, tensor_scale, 0, &mut buf.scales, &mut buf.codes)
-        .map_err(qerr)?;
+    if first_index.checked_add(buf.x.len() as u64).is_none() {
+        return Err(FieldError::new(
+            "first_index",
+            format!("{first_index} plus the length of x overflows 64 bits"),
+        ));
+    }
+    q.quantize(
+        &buf.x,
+        tensor_scale,
+        first_index,
+        &mut buf.scales,
+        &mut buf.codes,
+    )
+    .map_err(qerr)?;
     buf.text.clear();
     jsonl::push_int_array(&buf.scales, &mut buf.text);
     let split = buf.text.len();

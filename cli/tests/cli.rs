@@ -94,6 +94,10 @@ fn quantize_bad_lines_name_line_and_field() {
         (format!("{{\"elem\":\"e4m3\",\"block\":\"32\",\"x\":[{}]}}", x(32)), "line 2: field block: expected a non-negative integer"),
         (format!("{{\"elem\":\"e4m3\",\"blok\":32,\"x\":[{}]}}", x(32)), "line 2: field blok: unknown field"),
         (format!("{{\"elem\":\"e4m3\",\"seed\":3,\"x\":[{}]}}", x(32)), "line 2: field seed: only used with"),
+        (
+            format!("{{\"elem\":\"e4m3\",\"first_index\":3,\"x\":[{}]}}", x(32)),
+            "line 2: field first_index: only used with",
+        ),
         (format!("{{\"elem\":\"e2m1\",\"scale_rule\":\"nvfp4\",\"tensor_scale\":\"0x00000000\",\"x\":[{}]}}", x(16)), "line 2: field tensor_scale: 0x00000000 is not a positive finite"),
         (format!("{{\"elem\":\"e2m1\",\"scale_rule\":\"nvfp4\",\"scale_fmt\":\"e8m0\",\"x\":[{}]}}", x(16)), "line 2: field scale_rule: nvfp4 needs"),
         (format!("{{\"elem\":\"e4m3\",\"tensor_scale\":\"0x3f800000\",\"x\":[{}]}}", x(32)), "line 2: field tensor_scale: only used with"),
@@ -169,6 +173,44 @@ fn quantize_nvfp4_reports_its_tensor_scale() {
     assert_eq!(v["tensor_scale"], format!("0x{:08x}", ts.to_bits()));
     assert_eq!(v["scales"], serde_json::json!([126]));
     assert_eq!(v["codes"][0], 7);
+}
+
+#[test]
+fn quantize_stochastic_lines_split_with_first_index_match_one_line() {
+    let vals: Vec<String> = (0..64)
+        .map(|i| format!("\"0x{:08x}\"", (1.0f32 + i as f32 / 97.0).to_bits()))
+        .collect();
+    let line = |xs: &[String], first: usize| {
+        format!(
+            "{{\"elem\":\"e2m1\",\"round\":\"stochastic\",\"seed\":9,\"first_index\":{first},\"x\":[{}]}}\n",
+            xs.join(",")
+        )
+    };
+    let codes = |out: &str| -> Vec<u64> {
+        out.lines()
+            .flat_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["codes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_u64().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let whole = mxref(&["quantize"], &line(&vals, 0));
+    let split = mxref(
+        &["quantize"],
+        &(line(&vals[..32], 0) + &line(&vals[32..], 32)),
+    );
+    assert!(whole.status.success() && split.status.success());
+    assert_eq!(codes(&stdout(&whole)), codes(&stdout(&split)));
+    let shifted = mxref(
+        &["quantize"],
+        &(line(&vals[..32], 0) + &line(&vals[32..], 0)),
+    );
+    assert_ne!(codes(&stdout(&whole)), codes(&stdout(&shifted)));
 }
 
 fn dot_line(extra: &str) -> String {

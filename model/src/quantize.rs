@@ -308,6 +308,15 @@ impl Quantizer {
                 format!("{} is a scale format, not an element format", elem.name),
             );
         }
+        if !FormatId::elements().any(|e| e == spec.elem) {
+            return err(
+                "elem",
+                format!(
+                    "{} is not an MX element format (e4m3, e5m2, e2m3, e3m2, e2m1, int8)",
+                    elem.name
+                ),
+            );
+        }
         if scale.role != Role::Scale {
             return err(
                 "scale_fmt",

@@ -426,3 +426,11 @@ fn ue5m3_block_scales() {
     let (s, _) = quantize(sp, &x, ts);
     assert_eq!(value(FormatId::Ue5m3, s[0]), 114688.0);
 }
+
+#[test]
+fn wide_formats_are_not_mx_elements() {
+    for elem in FormatId::wide_elements() {
+        let e = Quantizer::new(spec(elem, ScaleRule::Floor, 32)).unwrap_err();
+        assert_eq!(e.field, "elem");
+    }
+}

@@ -18,6 +18,8 @@ REFERENCES = {
     "e8m0": (ml_dtypes.float8_e8m0fnu, 8),
     # UE4M3 is E4M3 with the sign bit fixed at 0: its 7-bit codes are E4M3's codes 0..127.
     "ue4m3": (ml_dtypes.float8_e4m3fn, 7),
+    "fp16": (np.float16, 16),
+    "bf16": (ml_dtypes.bfloat16, 16),
 }
 
 
@@ -35,7 +37,7 @@ def mxref_values(fmt: dict) -> np.ndarray:
 
 def reference_values(dtype, bits: int) -> np.ndarray:
     # ml_dtypes' sub-byte types hold one code per byte, in the low bits.
-    codes = np.arange(1 << bits, dtype=np.uint8)
+    codes = np.arange(1 << bits, dtype=np.uint8 if bits <= 8 else np.uint16)
     return codes.view(dtype).astype(np.float64)
 
 
@@ -67,8 +69,18 @@ def test_int8_is_twos_complement_times_2_pow_minus_6(listing):
     assert listing["int8"]["max_normal"] == 127 / 64
 
 
+def test_tf32_is_the_top_19_bits_of_fp32(listing):
+    ours = mxref_values(listing["tf32"])
+    with np.errstate(invalid="ignore"):  # signalling NaN patterns convert quietly to NaN
+        ref = (np.arange(1 << 19, dtype=np.uint32) << 13).view(np.float32).astype(np.float64)
+    nan = np.isnan(ref)
+    assert np.array_equal(np.isnan(ours), nan)
+    assert np.array_equal(ours[~nan], ref[~nan])
+    assert np.array_equal(np.signbit(ours[~nan]), np.signbit(ref[~nan]))
+
+
 def test_every_format_is_listed_once(listing):
-    assert set(REFERENCES) | {"int8", "ue5m3"} == set(listing)
+    assert set(REFERENCES) | {"int8", "ue5m3", "tf32"} == set(listing)
 
 
 def test_ue5m3_monotone_and_extremes(listing):
