@@ -2,241 +2,13 @@
 //! on big integers, its own decoding from the bit fields and its own round-to-FP32. Nothing
 //! here calls the model's decode, rounding or accumulators (TestFloat's `slowfloat` idea).
 
+mod support;
+
 use mxref_model::dot::{Dot, DotSpec, Operands};
 use mxref_model::numerics::{preset, Accumulate, Numerics};
 use mxref_model::FormatId;
-use num_bigint::BigInt;
-use num_traits::{One, Signed, Zero};
 use proptest::prelude::*;
-
-/// A value of the reference: NaN, signed Inf, or `num * 2^exp` with a sign for zero.
-#[derive(Clone, Debug)]
-enum RV {
-    Nan,
-    Inf(bool),
-    Num {
-        num: BigInt,
-        exp: i64,
-        neg_zero: bool,
-    },
-}
-
-/// (exp bits, man bits, bias, signed, specials) written out from the OCP v1.0 tables;
-/// specials: 0 none, 1 all-ones NaN only, 2 IEEE.
-fn fields(name: &str) -> (u32, u32, i64, bool, u8) {
-    match name {
-        "e4m3" => (4, 3, 7, true, 1),
-        "e5m2" => (5, 2, 15, true, 2),
-        "e2m3" => (2, 3, 1, true, 0),
-        "e3m2" => (3, 2, 3, true, 0),
-        "e2m1" => (2, 1, 1, true, 0),
-        "ue4m3" => (4, 3, 7, false, 1),
-        "ue5m3" => (5, 3, 15, false, 1),
-        _ => unreachable!(),
-    }
-}
-
-fn decode(name: &str, code: u32) -> RV {
-    match name {
-        "int8" => {
-            let v = code as u8 as i8 as i64;
-            return RV::Num {
-                num: BigInt::from(v),
-                exp: -6,
-                neg_zero: false,
-            };
-        }
-        "e8m0" => {
-            return if code == 255 {
-                RV::Nan
-            } else {
-                RV::Num {
-                    num: BigInt::one(),
-                    exp: code as i64 - 127,
-                    neg_zero: false,
-                }
-            };
-        }
-        _ => {}
-    }
-    let (eb, mb, bias, signed, sp) = fields(name);
-    let neg = signed && (code >> (eb + mb)) & 1 == 1;
-    let e = ((code >> mb) & ((1 << eb) - 1)) as i64;
-    let m = (code & ((1 << mb) - 1)) as i64;
-    let emax_field = (1i64 << eb) - 1;
-    if sp == 2 && e == emax_field {
-        return if m == 0 { RV::Inf(neg) } else { RV::Nan };
-    }
-    if sp == 1 && e == emax_field && m == (1 << mb) - 1 {
-        return RV::Nan;
-    }
-    let (sig, ex) = if e == 0 {
-        (m, 1 - bias - mb as i64)
-    } else {
-        (m + (1 << mb), e - bias - mb as i64)
-    };
-    let num = if neg {
-        -BigInt::from(sig)
-    } else {
-        BigInt::from(sig)
-    };
-    RV::Num {
-        num,
-        exp: ex,
-        neg_zero: neg && sig == 0,
-    }
-}
-
-fn decode_f32(bits: u32) -> RV {
-    let neg = bits >> 31 == 1;
-    let e = ((bits >> 23) & 0xff) as i64;
-    let m = (bits & 0x7f_ffff) as i64;
-    if e == 255 {
-        return if m == 0 { RV::Inf(neg) } else { RV::Nan };
-    }
-    let (sig, ex) = if e == 0 {
-        (m, -149)
-    } else {
-        (m + (1 << 23), e - 150)
-    };
-    let num = if neg {
-        -BigInt::from(sig)
-    } else {
-        BigInt::from(sig)
-    };
-    RV::Num {
-        num,
-        exp: ex,
-        neg_zero: neg && sig == 0,
-    }
-}
-
-fn mul(a: &RV, b: &RV) -> RV {
-    match (a, b) {
-        (RV::Nan, _) | (_, RV::Nan) => RV::Nan,
-        (RV::Inf(x), RV::Inf(y)) => RV::Inf(x ^ y),
-        (RV::Inf(x), RV::Num { num, neg_zero, .. })
-        | (RV::Num { num, neg_zero, .. }, RV::Inf(x)) => {
-            if num.is_zero() {
-                RV::Nan
-            } else {
-                RV::Inf(x ^ (num.is_negative() || *neg_zero))
-            }
-        }
-        (
-            RV::Num {
-                num: n1,
-                exp: e1,
-                neg_zero: z1,
-            },
-            RV::Num {
-                num: n2,
-                exp: e2,
-                neg_zero: z2,
-            },
-        ) => {
-            let num = n1 * n2;
-            // Sign of a zero product: XOR of the factors' signs.
-            let s1 = n1.is_negative() || *z1;
-            let s2 = n2.is_negative() || *z2;
-            let neg_zero = num.is_zero() && (s1 ^ s2);
-            RV::Num {
-                num,
-                exp: e1 + e2,
-                neg_zero,
-            }
-        }
-    }
-}
-
-/// Round `num * 2^exp` (non-zero) to FP32 bits with RNE.
-fn round_f32(num: &BigInt, exp: i64) -> u32 {
-    let neg = num.is_negative();
-    let mag = num.abs();
-    let len = mag.bits() as i64;
-    let top = exp + len - 1;
-    let q = top.max(-126) - 23;
-    let mut sig: BigInt;
-    let mut q2 = q;
-    if q <= exp {
-        sig = &mag << (exp - q) as usize;
-    } else {
-        let sh = (q - exp) as usize;
-        sig = &mag >> sh;
-        let rem = &mag - (&sig << sh);
-        let half = BigInt::one() << (sh - 1);
-        if rem > half || (rem == half && (&sig & BigInt::one()) == BigInt::one()) {
-            sig += 1;
-        }
-    }
-    if sig == (BigInt::one() << 24) {
-        sig = BigInt::one() << 23;
-        q2 += 1;
-    }
-    let s = (neg as u32) << 31;
-    if q2 + 23 > 127 {
-        return s | 0x7f80_0000;
-    }
-    let sig: u32 = sig.try_into().unwrap();
-    if sig < 1 << 23 {
-        s | sig
-    } else {
-        s | (((q2 + 23 + 127) as u32) << 23) | (sig - (1 << 23))
-    }
-}
-
-fn name(id: FormatId) -> &'static str {
-    id.format().name
-}
-
-/// The reference dot product.
-fn reference(spec: &DotSpec, a: &[u32], b: &[u32], sa: &[u32], sb: &[u32], c: u32) -> u32 {
-    let mut terms = vec![decode_f32(c)];
-    for i in 0..a.len() {
-        let k = i / spec.block;
-        let p = mul(
-            &decode(name(spec.a_fmt), a[i]),
-            &decode(name(spec.b_fmt), b[i]),
-        );
-        let s = mul(
-            &decode(name(spec.scale_fmt), sa[k]),
-            &decode(name(spec.scale_fmt), sb[k]),
-        );
-        terms.push(mul(&p, &s));
-    }
-    let (mut pinf, mut ninf) = (false, false);
-    for t in &terms {
-        match t {
-            RV::Nan => return 0x7fc0_0000,
-            RV::Inf(true) => ninf = true,
-            RV::Inf(false) => pinf = true,
-            _ => {}
-        }
-    }
-    match (pinf, ninf) {
-        (true, true) => return 0x7fc0_0000,
-        (true, false) => return 0x7f80_0000,
-        (false, true) => return 0xff80_0000,
-        _ => {}
-    }
-    let min_exp = terms
-        .iter()
-        .map(|t| if let RV::Num { exp, .. } = t { *exp } else { 0 })
-        .min()
-        .unwrap();
-    let mut sum = BigInt::zero();
-    let mut all_neg_zero = true;
-    for t in &terms {
-        if let RV::Num { num, exp, neg_zero } = t {
-            sum += num << (exp - min_exp) as usize;
-            all_neg_zero &= *neg_zero;
-        }
-    }
-    if sum.is_zero() {
-        return if all_neg_zero { 0x8000_0000 } else { 0 };
-    }
-    round_f32(&sum, min_exp)
-}
+use support::reference::reference;
 
 const ELEMS: [FormatId; 6] = [
     FormatId::E4m3,
@@ -455,5 +227,97 @@ proptest! {
         let e = dot.explain(&ops).unwrap();
         prop_assert_eq!(e.d, dot.eval(&ops).unwrap());
         prop_assert!(e.special || !e.steps.is_empty() || c.a.is_empty());
+    }
+}
+
+/// Random hardware numerics built from the parameters of spec/numerics.md.
+fn hw_numerics() -> impl Strategy<Value = Numerics> {
+    use mxref_model::numerics::{Align, CEntry, FloatSpec, GroupLayout, ShiftedOut};
+    let rounds = prop_oneof![
+        Just(mxref_model::Round::Rne),
+        Just(mxref_model::Round::Rz),
+        Just(mxref_model::Round::Odd)
+    ];
+    (
+        prop_oneof![Just(8usize), Just(16), Just(32), Just(4)],
+        any::<bool>(),
+        1u32..64,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        (
+            prop_oneof![Just(23u32), Just(13), Just(30), Just(47)],
+            rounds.clone(),
+        ),
+        (prop_oneof![Just(23u32), Just(13)], rounds),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(group, interleave, w, leading, rne, fused, (am, ar), (om, or), c_end)| {
+                let mut n = preset("rtl").unwrap();
+                n.name = "random".into();
+                n.group = group;
+                if interleave {
+                    n.group_layout = GroupLayout::Interleaved {
+                        ways: 2,
+                        span: 2 * group,
+                        chunk: 2,
+                    };
+                    if group % 2 != 0 {
+                        n.group_layout = GroupLayout::Contiguous;
+                    }
+                }
+                n.window_bits = Some(w);
+                n.align = if leading {
+                    Align::Leading
+                } else {
+                    Align::Nominal
+                };
+                n.shifted_out = if rne {
+                    ShiftedOut::Rne
+                } else {
+                    ShiftedOut::Truncate
+                };
+                n.accumulate = if fused {
+                    Accumulate::Fused
+                } else {
+                    Accumulate::Separate
+                };
+                n.acc = FloatSpec {
+                    man_bits: Some(am),
+                    exp_bits: 10,
+                    round: ar,
+                    subnormals: true,
+                };
+                n.output = FloatSpec {
+                    man_bits: Some(om),
+                    exp_bits: 8,
+                    round: or,
+                    subnormals: true,
+                };
+                n.c_entry = if c_end {
+                    CEntry::End
+                } else {
+                    CEntry::Accumulator
+                };
+                n
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The engine's fast paths (i64 windows, one-block nominal groups, packed tables) give the
+    /// same bits as its general i128 path, for random hardware numerics.
+    #[test]
+    fn fast_paths_equal_general_path(c in case(), n in hw_numerics()) {
+        prop_assume!(n.validate().is_ok());
+        let dot = Dot::new(c.spec, &n).unwrap();
+        let ops = Operands { a: &c.a, b: &c.b, sa: &c.sa, sb: &c.sb, c: c.c };
+        let fast = dot.eval(&ops).unwrap();
+        let general = dot.clone().force_generic().eval(&ops).unwrap();
+        prop_assert_eq!(fast, general, "fast {:#010x} general {:#010x}", fast, general);
+        prop_assert_eq!(dot.explain(&ops).unwrap().d, fast);
     }
 }
