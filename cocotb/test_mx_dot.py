@@ -84,6 +84,7 @@ class DotTracker:
 
 
 async def reset(dut):
+    await FallingEdge(dut.clk_i)
     dut.rst_ni.value = 0
     for name in ("valid_i", "first_i", "last_i", "a_fmt_i", "b_fmt_i", "nvfp4_i", "a_i",
                  "b_i", "sa_i", "sb_i", "c_i"):
@@ -146,4 +147,115 @@ async def replay_vectors(dut):
         dut._log.info("%s: %d cycles, %d beats, %d dot products, %d mismatches", path, cycles,
                       beats, results, bad)
         total_bad += bad
+    assert total_bad == 0, f"{total_bad} mismatching cycles (first {MAX_REPORTS} logged above)"
+
+
+SCALING = {("e8m0", 32): False, ("ue4m3", 16): True}  # (scale_fmt, block) -> nvfp4_i
+
+
+def suite_cases(path: str):
+    """The dot vectors of a committed suite file that the unit computes: `rtl` numerics, MX
+    element formats, E8M0/32 or UE4M3/16 scaling, K a positive multiple of 32. Yields
+    (line number, case); returns the number skipped through StopIteration's value."""
+    with open(path) as f:
+        for n, text in enumerate(f, 1):
+            case = json.loads(text)
+            nv = SCALING.get((case.get("scale_fmt", "e8m0"), case.get("block", 32)))
+            k = len(case["a"])
+            if (case.get("numerics") != "rtl" or nv is None or k == 0 or k % 32
+                    or case["a_fmt"] not in FMTS or case["b_fmt"] not in FMTS):
+                yield n, None
+                continue
+            case["nvfp4"] = nv
+            yield n, case
+
+
+def code(x) -> int:
+    return int(x, 16) if isinstance(x, str) else int(x)
+
+
+def beats_of(case):
+    """Port values of each beat of a suite case."""
+    nv = case["nvfp4"]
+    a, b = [code(x) for x in case["a"]], [code(x) for x in case["b"]]
+    sa, sb = [code(x) for x in case["sa"]], [code(x) for x in case["sb"]]
+    n = len(a) // 32
+    for j in range(n):
+        lane = slice(32 * j, 32 * j + 32)
+        av = sum(x << (8 * k) for k, x in enumerate(a[lane]))
+        bv = sum(x << (8 * k) for k, x in enumerate(b[lane]))
+        if nv:
+            sav, sbv = sa[2 * j] | sa[2 * j + 1] << 8, sb[2 * j] | sb[2 * j + 1] << 8
+        else:
+            sav, sbv = sa[j], sb[j]
+        yield dict(valid_i=1, first_i=int(j == 0), last_i=int(j == n - 1),
+                   a_fmt_i=FMTS.index(case["a_fmt"]), b_fmt_i=FMTS.index(case["b_fmt"]),
+                   nvfp4_i=int(nv), a_i=av, b_i=bv, sa_i=sav, sb_i=sbv,
+                   c_i=code(case.get("c", "0x00000000")))
+
+
+IDLE = dict(valid_i=0, first_i=0, last_i=0, a_fmt_i=0, b_fmt_i=0, nvfp4_i=0, a_i=0, b_i=0,
+            sa_i=0, sb_i=0, c_i=0)
+
+
+@cocotb.test()
+async def replay_suites(dut):
+    """Committed dot suites (MXREF_SUITES) streamed back to back: each D in its cycle."""
+    paths = [p for p in os.environ.get("MXREF_SUITES", "").split(os.pathsep) if p]
+    assert paths, "MXREF_SUITES names no suite file"
+    cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
+    total_bad = total = 0
+    for path in paths:
+        await reset(dut)
+        # Expected outputs by cycle: cycle -> (line, case); d_o holds the latest result.
+        due = {}
+        cycle = bad = used = skipped = 0
+        hold = 0
+        cases = suite_cases(path)
+        pending = []
+        done = False
+        while not done or pending or any(t >= cycle for t in due):
+            if not pending and not done:
+                for n, case in cases:
+                    if case is None:
+                        skipped += 1
+                        continue
+                    used += 1
+                    pending = [(n, case, p) for p in beats_of(case)]
+                    break
+                else:
+                    done = True
+            if pending:
+                n, case, ports = pending.pop(0)
+                if ports["last_i"]:
+                    due[cycle + LATENCY] = (n, case)
+            else:
+                ports = IDLE
+            await FallingEdge(dut.clk_i)
+            for name, v in ports.items():
+                getattr(dut, name).value = v
+            await ReadOnly()
+            want_v = cycle in due
+            if want_v:
+                hold = code(due[cycle][1]["d"])
+            got_v, got_d = int(dut.valid_o.value), int(dut.d_o.value)
+            if (got_v, got_d) != (int(want_v), hold):
+                if bad < MAX_REPORTS:
+                    where = ""
+                    if want_v:
+                        n, case = due[cycle]
+                        where = (f"\n  case {case.get('id')} ({path}:{n}): "
+                                 f"a_fmt={case['a_fmt']} b_fmt={case['b_fmt']} "
+                                 f"scale={case['scale_fmt']}/{case['block']} K={len(case['a'])} "
+                                 f"c={case.get('c')}\n  explain: mxref explain {path}:{n}")
+                    dut._log.error("%s: cycle %d: valid_o/d_o got %d/0x%08x want %d/0x%08x%s",
+                                   path, cycle, got_v, got_d, int(want_v), hold, where)
+                bad += 1
+            due.pop(cycle, None)
+            cycle += 1
+        dut._log.info("%s: %d dot products in %d cycles, %d not for this unit, %d mismatches",
+                      path, used, cycle, skipped, bad)
+        total_bad += bad
+        total += used
+    assert total > 0, "no suite case applies to the unit"
     assert total_bad == 0, f"{total_bad} mismatching cycles (first {MAX_REPORTS} logged above)"
