@@ -235,16 +235,20 @@ proptest! {
         let (mut s2, mut c2) = (vec![0; 2], vec![0; 64]);
         q.quantize(&x[..32], 0, 0, &mut s2[..1], &mut c2[..32]).unwrap();
         q.quantize(&x[32..], 0, 32, &mut s2[1..], &mut c2[32..]).unwrap();
-        prop_assert_eq!(s1, s2);
+        prop_assert_eq!(&s1, &s2);
         prop_assert_eq!(&c1, &c2);
-        // And every stochastic code is one of the two neighbours of the exact value.
-        let (sr, cr) = quantize(spec(ELEMS[ei], ScaleRule::Floor, 32), &x, 0);
-        let sz = quantize(QuantSpec { round: ElemRound::Rz, ..spec(ELEMS[ei], ScaleRule::Floor, 32) }, &x, 0);
-        prop_assert_eq!(&sr, &sz.0);
+        // Every stochastic code is one of the two neighbours of the exact value: the
+        // truncated one (RZ) or the next magnitude up, with the input's sign.
+        let elem = ELEMS[ei];
+        let sz = quantize(QuantSpec { round: ElemRound::Rz, ..spec(elem, ScaleRule::Floor, 32) }, &x, 0);
+        prop_assert_eq!(&s1, &sz.0);
+        let mags: Vec<f64> = (0..elem.format().codes()).map(|c| value(elem, c).abs()).filter(|v| v.is_finite()).collect();
         for i in 0..64 {
-            let (v, lo) = (value(ELEMS[ei], c1[i]).abs(), value(ELEMS[ei], sz.1[i]).abs());
-            let rne = value(ELEMS[ei], cr[i]).abs();
-            prop_assert!(v >= lo && (v == lo || v >= rne.min(v)), "code {} vs rz {}", c1[i], sz.1[i]);
+            let (v, lo) = (value(elem, c1[i]), value(elem, sz.1[i]).abs());
+            let next = mags.iter().copied().filter(|&m| m > lo).fold(f64::INFINITY, f64::min);
+            let exact = f32v(x[i]).abs() / 2f64.powi(e8m0_exp(s1[i / 32]));
+            prop_assert!(v.abs() == lo || (v.abs() == next && exact > lo), "code {} vs rz {}", c1[i], sz.1[i]);
+            prop_assert!(v == 0.0 || (v < 0.0) == (f32v(x[i]) < 0.0));
         }
     }
 }
