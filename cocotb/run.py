@@ -76,6 +76,7 @@ def main() -> int:
         test_dir=ROOT / "cocotb",
         build_dir=ROOT / "cocotb" / "sim_build",
         testcase=tests,
+        results_xml=str(ROOT / "cocotb" / "sim_build" / "results.xml"),
         extra_env={"MXREF_VECTORS": os.pathsep.join(vectors),
                    "MXREF_SUITES": os.pathsep.join(suites)},
         waves=args.waves,
