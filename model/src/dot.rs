@@ -70,6 +70,8 @@ pub struct Dot {
     exact: bool,
     /// Products of two `ival`s summed over a block fit an i64.
     narrow: bool,
+    /// Take the general i128 path everywhere (tests compare it with the fast paths).
+    force_generic: bool,
 }
 
 fn invalid(field: &'static str, msg: impl Into<String>) -> DotError {
@@ -81,7 +83,7 @@ fn invalid(field: &'static str, msg: impl Into<String>) -> DotError {
 
 /// Exponent offset of a scale: value = sig * 2^(e - man_bits).
 #[inline(always)]
-fn scale_lsb(t: &Table, s: &Elem) -> i32 {
+fn scale_lsb(t: &Table, s: Elem) -> i32 {
     s.e - t.man_bits as i32
 }
 
@@ -132,7 +134,11 @@ impl Dot {
         let tb = elem::table(spec.b_fmt);
         let out = n.output.target().expect("validated: output is finite");
         // i64 block sums when |a|*|b|*block < 2^63.
-        let narrow = ta.ival_bits + tb.ival_bits + (usize::BITS - spec.block.leading_zeros()) < 63;
+        let lg = usize::BITS - spec.block.leading_zeros();
+        let sum_bits = ta.ival_bits.saturating_add(tb.ival_bits).saturating_add(lg);
+        let narrow = sum_bits < 63;
+        // The fast path needs block sums (times two 4-bit scale significands) in an i128.
+        let fast = sum_bits < 118;
         Ok(Dot {
             spec,
             numerics: n.clone(),
@@ -141,9 +147,19 @@ impl Dot {
             ts: elem::table(spec.scale_fmt),
             out,
             acc: n.acc.target(),
-            exact: n.is_exact(),
+            exact: n.is_exact() && fast,
             narrow,
+            force_generic: false,
         })
+    }
+
+    /// Use only the general (i128 / wide accumulator) code paths: for tests that check the
+    /// fast paths against it. Results are identical by design.
+    #[doc(hidden)]
+    pub fn force_generic(mut self) -> Dot {
+        self.force_generic = true;
+        self.exact = false;
+        self
     }
 
     pub fn spec(&self) -> &DotSpec {
@@ -231,11 +247,11 @@ impl Dot {
             ("sb", ops.sb, self.ts),
         ] {
             // Code counts are powers of two: one OR finds any code out of range.
-            if codes.iter().fold(0, |m, &c| m | c) >= t.codes {
+            if codes.iter().fold(0, |m, &c| m | c) as u64 >= t.codes {
                 let (i, c) = codes
                     .iter()
                     .enumerate()
-                    .find(|(_, &c)| c >= t.codes)
+                    .find(|(_, &c)| c as u64 >= t.codes)
                     .unwrap();
                 return Err(invalid(
                     field,
@@ -261,6 +277,13 @@ impl Dot {
     }
 
     fn special_flags(&self, ops: &Operands) -> u8 {
+        if !(self.ta.may_have_special(ops.a)
+            || self.tb.may_have_special(ops.b)
+            || self.ts.may_have_special(ops.sa)
+            || self.ts.may_have_special(ops.sb))
+        {
+            return 0;
+        }
         let mut f = 0u8;
         for (&a, &b) in ops.a.iter().zip(ops.b) {
             f |= self.ta.get(a).flags | self.tb.get(b).flags;
@@ -345,19 +368,21 @@ impl Dot {
         0x8000_0000
     }
 
-    /// Sum of one block's products in units of 2^(qa + qb), exactly.
+    /// Sum of one block's products in units of 2^(qa + qb), exactly. Table formats only
+    /// (the fast path is chosen only for them).
     #[inline(always)]
     fn block_sum(&self, a: &[u32], b: &[u32]) -> i128 {
         if self.narrow {
             let mut s = 0i64;
             for (&x, &y) in a.iter().zip(b) {
-                s += self.ta.get(x).ival * self.tb.get(y).ival;
+                s += self.ta.entries[x as usize].ival * self.tb.entries[y as usize].ival;
             }
             s as i128
         } else {
             let mut s = 0i128;
             for (&x, &y) in a.iter().zip(b) {
-                s += self.ta.get(x).ival as i128 * self.tb.get(y).ival as i128;
+                s += self.ta.entries[x as usize].ival as i128
+                    * self.tb.entries[y as usize].ival as i128;
             }
             s
         }

@@ -24,6 +24,23 @@ pub struct Elem {
     pub ival: i64,
 }
 
+/// The part of an entry the hardware-numerics loop reads, packed into 8 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Small {
+    /// Significand; 0 for zeros, NaN and Inf (specials are handled before the loop).
+    pub sig: u32,
+    pub e: i16,
+    /// `e` for non-zero finite values, [`ZERO_E`] otherwise: the largest `ez_a + ez_b` over a
+    /// block is its largest non-zero product exponent, without a branch.
+    pub ez: i16,
+    pub neg: bool,
+    pub subnormal: bool,
+}
+
+/// Exponent sentinel of zeros and specials in [`Small::ez`]; two of them still fit an i32
+/// and stay below any real exponent sum.
+pub const ZERO_E: i16 = -16000;
+
 /// A decoded format: one entry per code, plus the constants the engine needs.
 #[derive(Debug)]
 pub struct Table {
@@ -31,17 +48,78 @@ pub struct Table {
     pub man_bits: u32,
     /// Exponent of the smallest quantum: every finite value is a multiple of `2^qmin`.
     pub qmin: i32,
-    /// Bits needed for the largest |ival|.
+    /// Bits needed for the largest |ival|; `u32::MAX` when some value does not fit an i64
+    /// (wide formats: the exact fast path is then not used).
     pub ival_bits: u32,
-    pub codes: u32,
+    /// Number of codes (2^bits).
+    pub codes: u64,
+    /// Every special code `c` has `c & m == m` for this mask (`None`: no specials), so a
+    /// vectorisable scan rules specials out before any table lookup.
+    pub special_mask: Option<u32>,
+    /// One entry per code for formats of up to [`TABLE_BITS`] bits; empty for wider formats,
+    /// which are decoded on the fly.
     pub entries: Vec<Elem>,
+    /// `entries` packed for the hot loop, padded to 256 entries for formats of <= 8 bits so
+    /// a `u8` index needs no bounds check; empty for formats wider than 8 bits.
+    pub small: Vec<Small>,
 }
 
+/// Formats up to this width get a lookup table.
+pub const TABLE_BITS: u32 = 16;
+
 impl Table {
-    #[inline(always)]
-    pub fn get(&self, code: u32) -> &Elem {
-        &self.entries[code as usize]
+    /// Whether any code may be special (false is definite).
+    #[inline]
+    pub fn may_have_special(&self, codes: &[u32]) -> bool {
+        match self.special_mask {
+            None => false,
+            Some(m) => codes.iter().fold(false, |acc, &c| acc | (c & m == m)),
+        }
     }
+
+    #[inline(always)]
+    pub fn get(&self, code: u32) -> Elem {
+        match self.entries.get(code as usize) {
+            Some(e) => *e,
+            None => decode(self.id, code, self.qmin).0,
+        }
+    }
+}
+
+/// Decode one code for the engine; the second value is |ival| (u64::MAX if it does not fit).
+fn decode(id: FormatId, code: u32, qmin: i32) -> (Elem, u64) {
+    let f = id.format();
+    let man_bits = f.man_bits;
+    let v = f.decode_unchecked(code);
+    let mut el = Elem {
+        neg: v.neg,
+        ..Elem::default()
+    };
+    let mut mag = 0u64;
+    match v.class {
+        Class::Nan => el.flags = F_NAN,
+        Class::Inf => el.flags = F_INF,
+        Class::Zero => el.e = f.emin(),
+        Class::Finite => {
+            // decode gives sig * 2^exp with exp = E - man_bits.
+            el.sig = v.sig;
+            el.e = v.exp + man_bits as i32;
+            el.subnormal = f.kind == Kind::Float && (v.sig >> man_bits) == 0;
+            // Element formats only: scales span 2^254 and are applied by exponent.
+            if f.role == Role::Element {
+                let sh = (v.exp - qmin) as u32;
+                mag = if sh < 63 && (v.sig as u64) < (1u64 << (63 - sh)) {
+                    (v.sig as u64) << sh
+                } else {
+                    u64::MAX
+                };
+                if mag != u64::MAX {
+                    el.ival = if v.neg { -(mag as i64) } else { mag as i64 };
+                }
+            }
+        }
+    }
+    (el, mag)
 }
 
 fn build(id: FormatId) -> Table {
@@ -51,39 +129,52 @@ fn build(id: FormatId) -> Table {
         Kind::Int => 1 - man_bits as i32,
         Kind::Float => f.emin() - man_bits as i32,
     };
-    let mut entries = Vec::with_capacity(f.codes() as usize);
+    let bits = f.bits();
+    let mut entries = Vec::new();
     let mut max_ival = 0u64;
-    for code in 0..f.codes() {
-        let v = f.decode_unchecked(code);
-        let mut el = Elem {
-            neg: v.neg,
-            ..Elem::default()
-        };
-        match v.class {
-            Class::Nan => el.flags = F_NAN,
-            Class::Inf => el.flags = F_INF,
-            Class::Zero => el.e = f.emin(),
-            Class::Finite => {
-                // decode gives sig * 2^exp with exp = E - man_bits.
-                el.sig = v.sig;
-                el.e = v.exp + man_bits as i32;
-                el.subnormal = f.kind == Kind::Float && (v.sig >> man_bits) == 0;
-                // Element formats only: scales span 2^254 and are applied by exponent.
-                if f.role == Role::Element {
-                    let mag = (v.sig as u64) << (v.exp - qmin) as u32;
-                    max_ival = max_ival.max(mag);
-                    el.ival = if v.neg { -(mag as i64) } else { mag as i64 };
-                }
-            }
+    if bits <= TABLE_BITS {
+        for code in 0..(1u32 << bits) {
+            let (el, mag) = decode(id, code, qmin);
+            max_ival = max_ival.max(mag);
+            entries.push(el);
         }
-        entries.push(el);
+    } else {
+        max_ival = u64::MAX;
     }
     Table {
         id,
         man_bits,
         qmin,
-        ival_bits: 64 - max_ival.leading_zeros(),
-        codes: f.codes(),
+        ival_bits: if max_ival == u64::MAX {
+            u32::MAX
+        } else {
+            64 - max_ival.leading_zeros()
+        },
+        codes: 1u64 << bits,
+        small: if bits <= 8 {
+            let mut v: Vec<Small> = entries
+                .iter()
+                .map(|e| {
+                    let sig = if e.flags == 0 { e.sig } else { 0 };
+                    Small {
+                        sig,
+                        e: e.e as i16,
+                        ez: if sig != 0 { e.e as i16 } else { ZERO_E },
+                        neg: e.neg,
+                        subnormal: e.subnormal,
+                    }
+                })
+                .collect();
+            v.resize(256, Small::default());
+            v
+        } else {
+            Vec::new()
+        },
+        special_mask: match f.specials {
+            crate::format::Specials::None => None,
+            crate::format::Specials::NanAllOnes => Some((1 << (f.exp_bits + f.man_bits)) - 1),
+            crate::format::Specials::Ieee => Some(((1 << f.exp_bits) - 1) << f.man_bits),
+        },
         entries,
     }
 }
@@ -102,10 +193,16 @@ mod tests {
     fn ival_is_the_value_in_quanta() {
         for f in FORMATS.iter() {
             let t = table(f.id);
-            for code in 0..f.codes() {
+            if f.bits() > TABLE_BITS {
+                continue;
+            }
+            for code in 0..(1u32 << f.bits()) {
                 let v = f.decode_unchecked(code);
                 let el = t.get(code);
-                if v.class == Class::Finite && f.role == crate::format::Role::Element {
+                if v.class == Class::Finite
+                    && f.role == crate::format::Role::Element
+                    && t.ival_bits != u32::MAX
+                {
                     let back = (el.sig as i64) << (el.e - t.man_bits as i32 - t.qmin);
                     assert_eq!(el.ival.abs(), back, "{} {code:#x}", f.name);
                     assert_eq!(el.ival < 0, v.neg);
@@ -113,6 +210,15 @@ mod tests {
             }
         }
         assert_eq!(table(FormatId::E4m3).ival_bits, 18); // 448 * 2^9
+                                                         // The special mask finds every special code and only candidates.
+        for f in FORMATS.iter().filter(|f| f.bits() <= TABLE_BITS) {
+            let t = table(f.id);
+            for code in 0..(1u32 << f.bits()) {
+                if t.get(code).flags != 0 {
+                    assert!(t.may_have_special(&[code]), "{} {code:#x}", f.name);
+                }
+            }
+        }
         assert_eq!(table(FormatId::E5m2).ival_bits, 32); // 57344 * 2^16
     }
 }

@@ -5,9 +5,10 @@
 use crate::round::{self, Raw, Round, Rounded, Target};
 
 /// Weight of bit 0 of limb 0.
-pub const LSB: i32 = -320;
-/// Number of 32-bit limbs: covers 2^-320 .. 2^(-320 + 32*LIMBS).
-pub const LIMBS: usize = 22;
+pub const LSB: i32 = -640;
+/// Number of 32-bit limbs: covers 2^-640 .. 2^576, enough for FP32 x FP32 products times
+/// two E8M0 scales (2^-552 .. 2^510) summed over any length.
+pub const LIMBS: usize = 38;
 /// Exclusive top weight.
 pub const TOP: i32 = LSB + 32 * LIMBS as i32;
 
@@ -157,11 +158,11 @@ mod tests {
         w.add(-1, 250);
         let (neg, raw) = w.to_raw().unwrap();
         assert!(!neg);
-        assert_eq!((raw.sig, raw.exp), (3 << 20, -320));
+        assert_eq!(raw.sig, 3u128 << (-300 - raw.exp));
         w.add(-5, -300);
         let (neg, raw) = w.to_raw().unwrap();
         assert!(neg);
-        assert_eq!((raw.sig, raw.exp), (2 << 20, -320));
+        assert_eq!(raw.sig, 2u128 << (-300 - raw.exp));
         w.add(2, -300);
         assert!(w.is_zero());
     }

@@ -4,6 +4,7 @@
 use super::trace::{AccValue, Step, Trace};
 use super::{pack, scale_lsb, Dot, Operands, Out, Small};
 use crate::add::{add_round, Term};
+use crate::elem::Small as Packed;
 use crate::format::{decode_f32, Class};
 use crate::numerics::{Accumulate, Align, CEntry, GroupLayout, ScaleApply, ShiftedOut};
 use crate::round::{self, msb, Raw, Round, Rounded, Target};
@@ -18,6 +19,25 @@ pub struct TermIn {
     /// Alignment exponent.
     pub e: i32,
 }
+
+/// A product kept between the two passes of the i64 path.
+#[derive(Clone, Copy)]
+struct Compact {
+    mag: u64,
+    lsb: i32,
+    neg: bool,
+}
+
+impl Compact {
+    const ZERO: Compact = Compact {
+        mag: 0,
+        lsb: 0,
+        neg: false,
+    };
+}
+
+/// Products of a group kept between the two passes (larger groups are visited twice).
+const BUF: usize = 32;
 
 /// The products of one group: `start, start+stride, ...` below `end`, in runs of `chunk`.
 #[derive(Clone, Copy, Debug)]
@@ -118,33 +138,86 @@ impl Dot {
         );
         let flush = n.flush_subnormal_inputs;
         match n.scale {
+            ScaleApply::Product | ScaleApply::Promote
+                if g.chunk == g.stride
+                    && !self.ta.small.is_empty()
+                    && !self.tb.small.is_empty() =>
+            {
+                // Contiguous group of table formats: walk it block by block so each block's
+                // scale product is formed once, reading the packed tables.
+                let scaled = n.scale == ScaleApply::Product;
+                let (ta, tb) = (&self.ta.small, &self.tb.small);
+                let mut i = g.start;
+                while i < g.end {
+                    let blk = i / bs;
+                    let seg_end = ((blk + 1) * bs).min(g.end);
+                    let (mut ssig, mut se, mut sm) = (1u64, 0i32, 0i32);
+                    if scaled {
+                        let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+                        ssig = s.sig as u64 * t.sig as u64;
+                        se = s.e + t.e;
+                        sm = 2 * ms;
+                    }
+                    if ssig != 0 {
+                        for j in i..seg_end {
+                            let (x, y) = (ta[ops.a[j] as usize], tb[ops.b[j] as usize]);
+                            if x.sig == 0 || y.sig == 0 || (flush && (x.subnormal || y.subnormal)) {
+                                continue;
+                            }
+                            let sig = x.sig as u64 * y.sig as u64 * ssig;
+                            let e = x.e as i32 + y.e as i32 + se;
+                            let lsb = e - ma - mb - sm;
+                            let e = match n.align {
+                                Align::Nominal => e,
+                                Align::Leading => lsb + 63 - sig.leading_zeros() as i32,
+                            };
+                            f(TermIn {
+                                neg: x.neg ^ y.neg,
+                                sig: sig as u128,
+                                lsb,
+                                e,
+                            })
+                        }
+                    }
+                    i = seg_end;
+                }
+            }
             ScaleApply::Product | ScaleApply::Promote => {
                 let scaled = n.scale == ScaleApply::Product;
+                // The block's scale product, computed once per block.
+                let (mut blk_end, mut ssig, mut se) = (0usize, 1u64, 0i32);
                 g.for_each(|i| {
                     let (x, y) = (self.ta.get(ops.a[i]), self.tb.get(ops.b[i]));
                     if x.sig == 0 || y.sig == 0 || (flush && (x.subnormal || y.subnormal)) {
                         return;
                     }
-                    let mut sig = x.sig as u128 * y.sig as u128;
+                    let mut sig = x.sig as u64 * y.sig as u64;
                     let mut e = x.e + y.e;
                     let mut m = ma + mb;
                     if scaled {
-                        let (s, t) = (self.ts.get(ops.sa[i / bs]), self.ts.get(ops.sb[i / bs]));
-                        if s.sig == 0 || t.sig == 0 {
+                        // Indices rise within a group: divide only on entering a block.
+                        if i >= blk_end || i + bs < blk_end {
+                            let blk = i / bs;
+                            blk_end = (blk + 1) * bs;
+                            let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+                            ssig = s.sig as u64 * t.sig as u64;
+                            se = s.e + t.e;
+                        }
+                        if ssig == 0 {
                             return;
                         }
-                        sig *= s.sig as u128 * t.sig as u128;
-                        e += s.e + t.e;
+                        sig *= ssig;
+                        e += se;
                         m += 2 * ms;
                     }
                     let lsb = e - m;
                     let e = match n.align {
                         Align::Nominal => e,
-                        Align::Leading => lsb + msb(sig),
+                        Align::Leading => lsb + 63 - sig.leading_zeros() as i32,
                     };
                     f(TermIn {
                         neg: x.neg ^ y.neg,
-                        sig,
+                        sig: sig as u128,
                         lsb,
                         e,
                     })
@@ -224,12 +297,33 @@ impl Dot {
             });
             return;
         };
-        // Pass 1: the alignment exponent.
+        if !T::ACTIVE && self.one_block_nominal(g, w) {
+            let (sum, cut) = self.window_sum_nominal(ops, g, w, acc, fused);
+            if let Some(cut) = cut {
+                self.fold(acc, sum, cut, fused);
+            }
+            return;
+        }
+        // Pass 1: the alignment exponent; the terms are kept for pass 2 when they fit.
         let mut emax = i32::MIN;
+        // Products of <= 57 bits cut to a window of <= 53 bits sum in an i64 (32 terms of
+        // < 2^(53+4) each); the compact copy made here avoids a second decode.
+        let fast = w <= 53 && n.scale != ScaleApply::BlockSum && !self.force_generic;
+        let mut buf = [Compact::ZERO; BUF];
+        let mut nbuf = 0usize;
         self.for_each_term(ops, g, |t| {
             tr.step(|| Step::Term { group: gi, term: t });
-            emax = emax.max(t.e)
+            emax = emax.max(t.e);
+            if nbuf < BUF {
+                buf[nbuf] = Compact {
+                    mag: t.sig as u64,
+                    lsb: t.lsb,
+                    neg: t.neg,
+                };
+            }
+            nbuf += 1;
         });
+        let fast = fast && nbuf <= BUF;
         let acc_term = match (&*acc, fused) {
             (Acc::Float(t), true) if !t.is_zero() => {
                 emax = emax.max(t.top());
@@ -250,6 +344,36 @@ impl Dot {
         });
         let mode = n.shifted_out;
         let mut sum: i128 = 0;
+        if fast {
+            let mut s64: i64 = 0;
+            for p in &buf[..nbuf] {
+                let sh = cut - p.lsb;
+                let mag = if sh <= 0 {
+                    p.mag << (-sh) as u32
+                } else if sh >= 64 {
+                    0
+                } else {
+                    let kept = p.mag >> sh;
+                    match mode {
+                        ShiftedOut::Truncate => kept,
+                        ShiftedOut::Rne => {
+                            let half = 1u64 << (sh - 1);
+                            let rem = p.mag & ((1u64 << sh) - 1);
+                            kept + (rem > half || (rem == half && kept & 1 == 1)) as u64
+                        }
+                    }
+                };
+                tr.step(|| Step::Cut {
+                    group: gi,
+                    neg: p.neg,
+                    kept: mag as u128,
+                    cut,
+                    exact: sh <= 0 || (sh < 64 && mag << sh == p.mag),
+                });
+                s64 += if p.neg { -(mag as i64) } else { mag as i64 };
+            }
+            sum = s64 as i128;
+        }
         let mut add = |neg: bool, sig: u128, lsb: i32| {
             let sh = cut - lsb;
             let mag = if sh <= 0 {
@@ -276,19 +400,35 @@ impl Dot {
             });
             sum += if neg { -mag } else { mag };
         };
-        self.for_each_term(ops, g, |t| add(t.neg, t.sig, t.lsb));
+        if !fast {
+            self.for_each_term(ops, g, |t| add(t.neg, t.sig, t.lsb));
+        }
         if let Some(t) = acc_term {
             add(t.neg, t.sig, t.lsb);
         }
+        tr.step(|| Step::GroupSum {
+            group: gi,
+            value: AccValue::Finite(Term {
+                neg: sum < 0,
+                sig: sum.unsigned_abs(),
+                lsb: cut,
+            }),
+        });
+        self.fold(acc, sum, cut, fused);
+        tr.step(|| Step::Acc {
+            group: gi,
+            value: AccValue::of(acc),
+        });
+    }
+
+    /// Fold a group's cut sum `sum * 2^cut` into the accumulator.
+    fn fold(&self, acc: &mut Acc, sum: i128, cut: i32, fused: bool) {
+        let n = &self.numerics;
         let gsum = Term {
             neg: sum < 0,
             sig: sum.unsigned_abs(),
             lsb: cut,
         };
-        tr.step(|| Step::GroupSum {
-            group: gi,
-            value: AccValue::Finite(gsum),
-        });
         *acc = match (&*acc, self.acc) {
             (Acc::Nan, _) => Acc::Nan,
             (Acc::Inf(s), _) => Acc::Inf(*s),
@@ -327,10 +467,143 @@ impl Dot {
             (a, Some(t)) => add_to(a, &Acc::Float(gsum), &t, n.acc.round, n.acc.subnormals),
             (_, None) => unreachable!("validated: fused needs a finite accumulator"),
         };
-        tr.step(|| Step::Acc {
-            group: gi,
-            value: AccValue::of(acc),
-        });
+    }
+
+    /// Whether a group qualifies for [`Self::window_sum_nominal`]: contiguous, inside one
+    /// block, products scaled in, nominal alignment, table formats, a window of <= 53 bits.
+    #[inline]
+    fn one_block_nominal(&self, g: &GroupIdx, w: u32) -> bool {
+        let n = &self.numerics;
+        let bs = self.spec.block;
+        !self.force_generic
+            && w <= 53
+            && g.chunk == g.stride
+            && g.end > g.start
+            && g.start / bs == (g.end - 1) / bs
+            && n.scale == ScaleApply::Product
+            && n.align == Align::Nominal
+            && !self.ta.small.is_empty()
+            && !self.tb.small.is_empty()
+    }
+
+    /// The windowed sum of a one-block group with nominal alignment, in an i64: every
+    /// product shares the block's scale, so the cut needs only the element exponents. Returns
+    /// the sum and the cut (None if the group has no non-zero term).
+    #[inline]
+    fn window_sum_nominal(
+        &self,
+        ops: &Operands,
+        g: &GroupIdx,
+        w: u32,
+        acc: &Acc,
+        fused: bool,
+    ) -> (i128, Option<i32>) {
+        let n = &self.numerics;
+        let blk = g.start / self.spec.block;
+        let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+        let ssig = s.sig as u64 * t.sig as u64;
+        let se = s.e + t.e;
+        let m_all = (self.ta.man_bits + self.tb.man_bits + 2 * self.ts.man_bits) as i32;
+        // 256-entry tables indexed by a u8: no bounds checks (codes were range-checked).
+        let ta: &[Packed; 256] = self.ta.small.as_slice().try_into().expect("padded table");
+        let tb: &[Packed; 256] = self.tb.small.as_slice().try_into().expect("padded table");
+        let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
+        let flush = n.flush_subnormal_inputs;
+        // Pass 1: the largest element-exponent sum over non-zero products.
+        let mut emax_el = i32::MIN;
+        if ssig != 0 {
+            if flush {
+                for (&x, &y) in a.iter().zip(b) {
+                    let (x, y) = (ta[x as u8 as usize], tb[y as u8 as usize]);
+                    if x.sig != 0 && y.sig != 0 && !x.subnormal && !y.subnormal {
+                        emax_el = emax_el.max(x.e as i32 + y.e as i32);
+                    }
+                }
+            } else {
+                let mut m = i32::MIN;
+                for (&x, &y) in a.iter().zip(b) {
+                    m = m.max(ta[x as u8 as usize].ez as i32 + tb[y as u8 as usize].ez as i32);
+                }
+                // Sums involving a zero are near 2 * ZERO_E or ZERO_E + e: far below -10000.
+                if m > -10_000 {
+                    emax_el = m;
+                }
+            }
+        }
+        let mut emax = if emax_el == i32::MIN {
+            i32::MIN
+        } else {
+            emax_el + se
+        };
+        let acc_term = match acc {
+            Acc::Float(t) if fused && !t.is_zero() => {
+                emax = emax.max(t.top());
+                Some(*t)
+            }
+            _ => None,
+        };
+        if emax == i32::MIN {
+            return (0, None);
+        }
+        let cut = emax - w as i32;
+        // A product's last bit sits at e_x + e_y + se - m_all; its shift to the cut:
+        let base = cut - se + m_all;
+        let rne = n.shifted_out == ShiftedOut::Rne;
+        let mut s64: i64 = 0;
+        if emax_el != i32::MIN {
+            for (&x, &y) in a.iter().zip(b) {
+                let (x, y) = (ta[x as u8 as usize], tb[y as u8 as usize]);
+                let mut p = x.sig as u64 * y.sig as u64 * ssig;
+                if flush && (x.subnormal || y.subnormal) {
+                    p = 0;
+                }
+                let sh = base - (x.e as i32 + y.e as i32);
+                if !rne {
+                    // Branch-free truncation: a live product never shifts left past bit 63
+                    // (< 2^(w+4)), and p < 2^57 so a right shift clamped to 63 gives 0.
+                    let mag = ((p << (-sh).clamp(0, 63)) >> sh.clamp(0, 63)) as i64;
+                    s64 += if x.neg ^ y.neg { -mag } else { mag };
+                    continue;
+                }
+                let mag = if p == 0 {
+                    0
+                } else if sh <= 0 {
+                    p << (-sh) as u32
+                } else if sh >= 64 {
+                    0
+                } else {
+                    let kept = p >> sh;
+                    if rne {
+                        let half = 1u64 << (sh - 1);
+                        let rem = p & ((1u64 << sh) - 1);
+                        kept + (rem > half || (rem == half && kept & 1 == 1)) as u64
+                    } else {
+                        kept
+                    }
+                } as i64;
+                s64 += if x.neg ^ y.neg { -mag } else { mag };
+            }
+        }
+        let mut sum = s64 as i128;
+        if let Some(t) = acc_term {
+            let sh = cut - t.lsb;
+            let mag = if sh <= 0 {
+                t.sig << (-sh) as u32
+            } else if sh >= 128 {
+                0
+            } else {
+                let kept = t.sig >> sh;
+                if rne {
+                    let half = 1u128 << (sh - 1);
+                    let rem = t.sig & ((1u128 << sh) - 1);
+                    kept + (rem > half || (rem == half && kept & 1 == 1)) as u128
+                } else {
+                    kept
+                }
+            } as i128;
+            sum += if t.neg { -mag } else { mag };
+        }
+        (sum, Some(cut))
     }
 
     /// The groups of the dot product, in evaluation order.

@@ -9,6 +9,8 @@ use std::fmt;
 /// Receives the steps of an evaluation. `step` takes a closure so that building a step
 /// costs nothing when nobody listens.
 pub trait Trace {
+    /// Whether steps are recorded (fast paths that skip steps run only when not).
+    const ACTIVE: bool;
     fn step(&mut self, f: impl FnOnce() -> Step);
 }
 
@@ -16,11 +18,13 @@ pub trait Trace {
 pub struct NoTrace;
 
 impl Trace for NoTrace {
+    const ACTIVE: bool = false;
     #[inline(always)]
     fn step(&mut self, _f: impl FnOnce() -> Step) {}
 }
 
 impl Trace for Vec<Step> {
+    const ACTIVE: bool = true;
     fn step(&mut self, f: impl FnOnce() -> Step) {
         self.push(f())
     }
