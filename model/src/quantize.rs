@@ -194,8 +194,15 @@ pub struct Quantizer {
     kmin: i32,
     kmax: i32,
     nan_scale: u32,
-    /// Element codes for power-of-two scales under a directed rounding (see [`ElemLut`]).
-    lut: Option<ElemLut>,
+    /// Element codes for power-of-two scales (see [`ElemLut`]).
+    fast: Fast,
+}
+
+/// Cached element encodings for the power-of-two rules.
+#[derive(Clone, Debug)]
+enum Fast {
+    Dir(ElemLut),
+    Stochastic(StochLut),
 }
 
 /// The codes `Format::encode` gives for `x / 2^k` under one directed rounding, cached by what
@@ -214,14 +221,16 @@ struct ElemLut {
 }
 
 impl ElemLut {
-    fn new(elem: &Format, mode: Round) -> ElemLut {
+    /// `pos` and `neg` are the roundings of positive and negative values.
+    fn new(elem: &Format, pos: Round, neg: Round) -> ElemLut {
         let t = elem.target();
         let pbits = t.man_bits + 1;
         // Below half the smallest subnormal every directed nearest/toward-zero mode gives 0;
         // at or above 2^(emax+1) every mode saturates.
         let (tmin, tmax) = (t.emin - t.man_bits as i32 - 1, t.emax);
-        let enc = |neg: bool, raw: Raw| {
-            elem.encode(neg, raw, EncodeRound::Dir(mode), Overflow::Saturate)
+        let enc = |is_neg: bool, raw: Raw| {
+            let mode = if is_neg { neg } else { pos };
+            elem.encode(is_neg, raw, EncodeRound::Dir(mode), Overflow::Saturate)
                 .code
         };
         let mut table = Vec::new();
@@ -298,6 +307,83 @@ impl ElemLut {
     }
 }
 
+/// Stochastic rounding of `x / 2^k` from two [`ElemLut`]s. `round_stochastic` keeps the
+/// truncated value unless `f + r >= 2^32` (`f`: the discarded part as a 32-bit fraction of the
+/// result's last bit), and then takes the next value away from zero; those two candidates are
+/// exactly the RZ and the away-from-zero directed results, read from the tables. Only `f` is
+/// computed here.
+#[derive(Clone, Debug)]
+struct StochLut {
+    rz: ElemLut,
+    away: ElemLut,
+    emin: i32,
+    man_bits: u32,
+    min_sub: [u32; 2],
+    seed: u64,
+}
+
+impl StochLut {
+    fn new(elem: &Format, seed: u64) -> StochLut {
+        let t = elem.target();
+        let min_sub = |neg| {
+            elem.encode(
+                neg,
+                Raw {
+                    sig: 1,
+                    exp: t.emin - t.man_bits as i32,
+                    sticky: false,
+                },
+                EncodeRound::Dir(Round::Rne),
+                Overflow::Saturate,
+            )
+            .code
+        };
+        StochLut {
+            rz: ElemLut::new(elem, Round::Rz, Round::Rz),
+            away: ElemLut::new(elem, Round::Up, Round::Down),
+            emin: t.emin,
+            man_bits: t.man_bits,
+            min_sub: [min_sub(false), min_sub(true)],
+            seed,
+        }
+    }
+
+    #[inline]
+    fn code(&self, v: u32, k: i32, index: u64) -> u32 {
+        let neg = (v >> 31) as usize;
+        let m = v & 0x7fff_ffff;
+        if m == 0 {
+            return self.rz.zero[neg];
+        }
+        let (sig, exp) = split_f32(m);
+        let lead = 31 - sig.leading_zeros() as i32;
+        let t = exp + lead - k;
+        if t > self.rz.tmax {
+            return self.rz.max[neg];
+        }
+        // Bits of `sig` below the result's last bit (subnormal results keep emin's quantum).
+        let s = t.max(self.emin) - self.man_bits as i32 - (exp - k);
+        if s <= 0 {
+            return self.rz.code(v, k);
+        }
+        let below = sig as u64 & ((1u64 << s.min(63)) - 1);
+        let f = if s <= 32 {
+            (below << (32 - s)) as u32
+        } else if s < 64 {
+            (below >> (s - 32)) as u32
+        } else {
+            0
+        };
+        let up = f as u64 + random_bits(self.seed, index) as u64 >= 1 << 32;
+        match (t < self.rz.tmin, up) {
+            (true, false) => self.rz.zero[neg],
+            (true, true) => self.min_sub[neg],
+            (false, false) => self.rz.code(v, k),
+            (false, true) => self.away.code(v, k),
+        }
+    }
+}
+
 impl Quantizer {
     pub fn new(spec: QuantSpec) -> Result<Quantizer, QuantError> {
         let elem = spec.elem.format();
@@ -360,11 +446,11 @@ impl Quantizer {
             kmin,
             kmax: scale.emax(),
             nan_scale: scale.nan_code().unwrap_or(0),
-            lut: match spec.round {
-                ElemRound::Rne => Some(ElemLut::new(elem, Round::Rne)),
-                ElemRound::Rna => Some(ElemLut::new(elem, Round::Rna)),
-                ElemRound::Rz => Some(ElemLut::new(elem, Round::Rz)),
-                ElemRound::Stochastic { .. } => None,
+            fast: match spec.round {
+                ElemRound::Rne => Fast::Dir(ElemLut::new(elem, Round::Rne, Round::Rne)),
+                ElemRound::Rna => Fast::Dir(ElemLut::new(elem, Round::Rna, Round::Rna)),
+                ElemRound::Rz => Fast::Dir(ElemLut::new(elem, Round::Rz, Round::Rz)),
+                ElemRound::Stochastic { seed } => Fast::Stochastic(StochLut::new(elem, seed)),
             },
         })
     }
@@ -459,20 +545,17 @@ impl Quantizer {
         }
         if self.spec.rule.is_pow2() {
             let k = self.pow2_exponent(amax);
-            if let Some(lut) = &self.lut {
-                for (&v, c) in x.iter().zip(codes.iter_mut()) {
-                    *c = lut.code(v, k);
+            match &self.fast {
+                Fast::Dir(lut) => {
+                    for (&v, c) in x.iter().zip(codes.iter_mut()) {
+                        *c = lut.code(v, k);
+                    }
                 }
-                return self.scale.encode_rne_sat(false, 1, k);
-            }
-            for (i, (&v, c)) in x.iter().zip(codes.iter_mut()).enumerate() {
-                let (sig, exp) = split_f32(v & 0x7fff_ffff);
-                let raw = Raw {
-                    sig: sig as u128,
-                    exp: exp - k,
-                    sticky: false,
-                };
-                *c = self.encode_elem(v >> 31 == 1, raw, first_index + i as u64);
+                Fast::Stochastic(lut) => {
+                    for (i, (&v, c)) in x.iter().zip(codes.iter_mut()).enumerate() {
+                        *c = lut.code(v, k, first_index + i as u64);
+                    }
+                }
             }
             self.scale.encode_rne_sat(false, 1, k)
         } else {
@@ -626,7 +709,7 @@ mod tests {
         for elem in FormatId::elements() {
             let f = elem.format();
             for mode in [Round::Rne, Round::Rna, Round::Rz] {
-                let lut = ElemLut::new(f, mode);
+                let lut = ElemLut::new(f, mode, mode);
                 for e in 0..255u32 {
                     for j in 0..64u64 {
                         let r = random_bits(e as u64, j);
@@ -654,6 +737,49 @@ mod tests {
                                     )
                                     .code;
                                 assert_eq!(lut.code(v, k), want, "{elem} {mode:?} {v:#x} k={k}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stochastic_tables_equal_direct_encode() {
+        for elem in FormatId::elements() {
+            let f = elem.format();
+            for seed in [0u64, 99] {
+                let lut = StochLut::new(f, seed);
+                for e in 0..255u32 {
+                    for j in 0..48u64 {
+                        let r = random_bits(e as u64 + 1000, j);
+                        let man = match j {
+                            0 => 0,
+                            1 => 0x7f_ffff,
+                            2..=24 => 1 << (j - 2),
+                            _ => r & 0x7f_ffff,
+                        };
+                        for neg in [0u32, 1] {
+                            let v = neg << 31 | e << 23 | man;
+                            for k in [-127, -40, -9, -3, 0, 1, 5, 20, 60, 127] {
+                                let index = (e as u64) << 8 | j;
+                                let (sig, exp) = split_f32(v & 0x7fff_ffff);
+                                let raw = Raw {
+                                    sig: sig as u128,
+                                    exp: exp - k,
+                                    sticky: false,
+                                };
+                                let bits = random_bits(seed, index);
+                                let want = f
+                                    .encode(
+                                        neg == 1,
+                                        raw,
+                                        EncodeRound::Stochastic(bits),
+                                        Overflow::Saturate,
+                                    )
+                                    .code;
+                                assert_eq!(lut.code(v, k, index), want, "{elem} {v:#x} k={k}");
                             }
                         }
                     }
