@@ -134,7 +134,7 @@ pub fn show_code(f: FormatId, code: u32) -> String {
 }
 
 /// The operands of a dot vector, decoded (non-zero elements only; zeros are summarised).
-fn describe_dot(v: &Line, out: &mut String) -> Result<(), FieldError> {
+pub fn describe_dot(v: &Line, out: &mut String) -> Result<(), FieldError> {
     let a_fmt = v.format("a_fmt")?;
     let b_fmt = v.format("b_fmt")?;
     let s_fmt = v.format_or("scale_fmt", FormatId::E8m0)?;
@@ -214,7 +214,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Returns whether everything passed; errors are bad input.
-fn check(args: &Args) -> anyhow::Result<bool> {
+pub(crate) fn check(args: &Args) -> anyhow::Result<bool> {
     let start = std::time::Instant::now();
     let vp = &args.vectors;
     let rp = &args.results;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod check;
 mod dot;
+mod explain;
 mod formats;
 mod gen;
 mod gpu;
@@ -39,6 +40,8 @@ enum Cmd {
     Gen(gen::Args),
     /// Compare device results with golden vectors; the exit status is the verdict.
     Check(check::Args),
+    /// Decode one dot vector and print every step of its evaluation under its numerics.
+    Explain(explain::Args),
     /// Run a beat stream through the cycle-level model of the RTL unit (table, VCD, vectors).
     Sim(sim::Args),
     /// GPU tensor-core cross-check: vector files for cuda/mxgpu.py, results against the model.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Cmd::Dot(a) => dot::run(a),
         Cmd::Gen(a) => gen::run(a),
         Cmd::Check(a) => check::run(a),
+        Cmd::Explain(a) => explain::run(a),
         Cmd::Sim(a) => sim::run(a),
         Cmd::Gpu(a) => gpu::run(a),
     };
