@@ -288,21 +288,33 @@ impl ElemLut {
             return self.zero[neg];
         }
         let (sig, exp) = split_f32(m);
-        let lead = 31 - sig.leading_zeros() as i32;
-        let t = exp + lead - k;
+        self.code_parts(neg, sig as u64, exp - k, false)
+    }
+
+    /// Code of `(-1)^neg * (sig + sticky) * 2^exp`, `sig` non-zero, `sticky` meaning "a
+    /// non-zero amount below bit 0 of `sig`".
+    #[inline]
+    fn code_parts(&self, neg: usize, sig: u64, exp: i32, sticky: bool) -> u32 {
+        let lead = 63 - sig.leading_zeros() as i32;
+        let t = exp + lead;
         if t > self.tmax {
             return self.max[neg];
         }
         if t < self.tmin {
             return self.zero[neg];
         }
-        let frac = (sig << (23 - lead)) & 0x7f_ffff;
-        let low = 23 - self.pbits;
-        let prefix = frac >> low;
-        let sticky = (frac & ((1 << low) - 1) != 0) as u32;
+        let below = lead - self.pbits as i32; // bits under the round bit
+        let (prefix, low) = if below >= 0 {
+            let rest = sig & ((1u64 << below) - 1);
+            (sig >> below, rest != 0 || sticky)
+        } else {
+            (sig << -below, sticky)
+        };
+        let prefix = prefix as usize & ((1 << self.pbits) - 1);
         let span = (self.tmax - self.tmin + 1) as usize;
         let idx = ((neg * span + (t - self.tmin) as usize) << (self.pbits + 1))
-            | (prefix << 1 | sticky) as usize;
+            | prefix << 1
+            | low as usize;
         self.table[idx] as u32
     }
 }
@@ -642,6 +654,24 @@ impl Quantizer {
         // Elements: x / (scale * tensor_scale), the exact quotient rounded once.
         let d_sig = sv.sig as u64 * ts as u64;
         let d_exp = sv.exp + te;
+        if let Fast::Dir(lut) = &self.fast {
+            // The divisor has at most 4 + 24 bits, so a 63-bit dividend leaves a quotient of
+            // 34 or more bits: far more than the table's round bit needs; the remainder is
+            // the sticky bit.
+            for (&v, c) in x.iter().zip(codes.iter_mut()) {
+                let m = v & 0x7fff_ffff;
+                let neg = (v >> 31) as usize;
+                *c = if m == 0 {
+                    lut.zero[neg]
+                } else {
+                    let (s, e) = split_f32(m);
+                    let sh = s.leading_zeros() as i32 + 31; // s << sh has its top bit at 62
+                    let num = (s as u64) << sh;
+                    lut.code_parts(neg, num / d_sig, e - sh - d_exp, !num.is_multiple_of(d_sig))
+                };
+            }
+            return scode;
+        }
         for (i, (&v, c)) in x.iter().zip(codes.iter_mut()).enumerate() {
             let m = v & 0x7fff_ffff;
             let neg = v >> 31 == 1;
@@ -781,6 +811,75 @@ mod tests {
                                     .code;
                                 assert_eq!(lut.code(v, k, index), want, "{elem} {v:#x} k={k}");
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_level_fast_path_equals_exact_division() {
+        for elem in FormatId::elements() {
+            for scale_fmt in [FormatId::Ue4m3, FormatId::Ue5m3] {
+                for round in [ElemRound::Rne, ElemRound::Rna, ElemRound::Rz] {
+                    let q = Quantizer::new(QuantSpec {
+                        elem,
+                        scale_fmt,
+                        block: 16,
+                        rule: ScaleRule::Nvfp4,
+                        round,
+                    })
+                    .unwrap();
+                    let mode = match round {
+                        ElemRound::Rne => Round::Rne,
+                        ElemRound::Rna => Round::Rna,
+                        _ => Round::Rz,
+                    };
+                    for blk in 0..300u64 {
+                        let x: Vec<u32> = (0..16)
+                            .map(|i| {
+                                let r = random_bits(blk, i);
+                                let e = 100 + (r >> 24) % 50;
+                                (r & 0x8000_0000) | e << 23 | (r & 0x7f_ffff)
+                            })
+                            .collect();
+                        // Tensor scales from the data, and odd ones that push scales around.
+                        let ts = match blk % 3 {
+                            0 => q.tensor_scale(&x),
+                            1 => random_bits(blk, 99) & 0x3fff_ffff | 0x0080_0000,
+                            _ => 1 + (random_bits(blk, 98) & 0x7f_ffff),
+                        };
+                        let mut codes = [0u32; 16];
+                        let scode = q.block(&x, ts, 0, &mut codes);
+                        let sv = q.scale.decode_unchecked(scode);
+                        let (tsig, texp) = split_f32(ts);
+                        for i in 0..16 {
+                            let m = x[i] & 0x7fff_ffff;
+                            let want = if sv.sig == 0 || m == 0 {
+                                q.elem.encode_rne_sat(x[i] >> 31 == 1, 0, 0)
+                            } else {
+                                let (s, e) = split_f32(m);
+                                let raw = div_raw(
+                                    s as u64,
+                                    e,
+                                    sv.sig as u64 * tsig as u64,
+                                    sv.exp + texp,
+                                );
+                                q.elem
+                                    .encode(
+                                        x[i] >> 31 == 1,
+                                        raw,
+                                        EncodeRound::Dir(mode),
+                                        Overflow::Saturate,
+                                    )
+                                    .code
+                            };
+                            assert_eq!(
+                                codes[i], want,
+                                "{elem} {scale_fmt} {mode:?} x={:#x} ts={ts:#x}",
+                                x[i]
+                            );
                         }
                     }
                 }
