@@ -132,6 +132,36 @@ fn beat(r: &mut Rng, a_fmt: FormatId, b_fmt: FormatId, nvfp4: bool) -> Inputs {
             i.b[k + 16] = i.b[k];
         }
     }
+    // Zero beats whose products are all -0 (C = -0 then gives D = -0), sometimes with one +0
+    // lane spoiling it: the sign-of-zero rule needs correlated signs random codes never have.
+    if r.chance(1, 16) {
+        let sign = |f: FormatId| (1u32 << (f.format().bits() - 1)) as u8;
+        let (zero_a, other) = if a_fmt != FormatId::Int8 {
+            (true, b_fmt)
+        } else {
+            (false, a_fmt)
+        };
+        if !(a_fmt == FormatId::Int8 && b_fmt == FormatId::Int8) {
+            for k in 0..LANES {
+                // The zero operand is -0, the other one non-negative.
+                let (z, o) = if zero_a {
+                    (&mut i.a[k], &mut i.b[k])
+                } else {
+                    (&mut i.b[k], &mut i.a[k])
+                };
+                *z = sign(if zero_a { a_fmt } else { b_fmt });
+                *o &= !sign(other);
+            }
+            if r.chance(1, 2) {
+                let k = r.below(LANES as u64) as usize;
+                if zero_a {
+                    i.a[k] = 0;
+                } else {
+                    i.b[k] = 0;
+                }
+            }
+        }
+    }
     for s in 0..2 {
         i.sa[s] = scale_code(r, nvfp4, specials);
         i.sb[s] = scale_code(r, nvfp4, specials);
