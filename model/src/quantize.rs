@@ -211,8 +211,11 @@ enum Fast {
 /// is the one rounding routine's answers); it only saves recomputing them per element.
 #[derive(Clone, Debug)]
 struct ElemLut {
-    tmin: i32,
-    tmax: i32,
+    /// Table rows are `t = tlo ..= thi`; `t` outside is clamped to the end rows, which hold
+    /// the values beyond rounding's reach: 0 below half the smallest subnormal, max normal at
+    /// `2^(emax + 1)` and above (for the nearest and toward-zero roundings).
+    tlo: i32,
+    thi: i32,
     /// Fraction bits kept in the index: the element's fraction bits plus the round bit.
     pbits: u32,
     table: Vec<u8>,
@@ -225,9 +228,9 @@ impl ElemLut {
     fn new(elem: &Format, pos: Round, neg: Round) -> ElemLut {
         let t = elem.target();
         let pbits = t.man_bits + 1;
-        // Below half the smallest subnormal every directed nearest/toward-zero mode gives 0;
-        // at or above 2^(emax+1) every mode saturates.
-        let (tmin, tmax) = (t.emin - t.man_bits as i32 - 1, t.emax);
+        // Below half the smallest subnormal (row tlo) the nearest and toward-zero modes give
+        // 0; at or above 2^(emax+1) (row thi) every mode saturates.
+        let (tlo, thi) = (t.emin - t.man_bits as i32 - 2, t.emax + 1);
         let enc = |is_neg: bool, raw: Raw| {
             let mode = if is_neg { neg } else { pos };
             elem.encode(is_neg, raw, EncodeRound::Dir(mode), Overflow::Saturate)
@@ -235,7 +238,7 @@ impl ElemLut {
         };
         let mut table = Vec::new();
         for neg in [false, true] {
-            for tt in tmin..=tmax {
+            for tt in tlo..=thi {
                 for p in 0..1u128 << pbits {
                     for sticky in 0..2u128 {
                         let raw = Raw {
@@ -270,8 +273,8 @@ impl ElemLut {
             )
         };
         ElemLut {
-            tmin,
-            tmax,
+            tlo,
+            thi,
             pbits,
             table,
             zero: [zero(false), zero(true)],
@@ -296,13 +299,8 @@ impl ElemLut {
     #[inline]
     fn code_parts(&self, neg: usize, sig: u64, exp: i32, sticky: bool) -> u32 {
         let lead = 63 - sig.leading_zeros() as i32;
-        let t = exp + lead;
-        if t > self.tmax {
-            return self.max[neg];
-        }
-        if t < self.tmin {
-            return self.zero[neg];
-        }
+        // Branch-free: out-of-range exponents land on the end rows.
+        let t = (exp + lead).clamp(self.tlo, self.thi);
         let below = lead - self.pbits as i32; // bits under the round bit
         let (prefix, low) = if below >= 0 {
             let rest = sig & ((1u64 << below) - 1);
@@ -311,8 +309,8 @@ impl ElemLut {
             (sig << -below, sticky)
         };
         let prefix = prefix as usize & ((1 << self.pbits) - 1);
-        let span = (self.tmax - self.tmin + 1) as usize;
-        let idx = ((neg * span + (t - self.tmin) as usize) << (self.pbits + 1))
+        let span = (self.thi - self.tlo + 1) as usize;
+        let idx = ((neg * span + (t - self.tlo) as usize) << (self.pbits + 1))
             | prefix << 1
             | low as usize;
         self.table[idx] as u32
@@ -329,6 +327,7 @@ struct StochLut {
     rz: ElemLut,
     away: ElemLut,
     emin: i32,
+    emax: i32,
     man_bits: u32,
     min_sub: [u32; 2],
     seed: u64,
@@ -354,6 +353,7 @@ impl StochLut {
             rz: ElemLut::new(elem, Round::Rz, Round::Rz),
             away: ElemLut::new(elem, Round::Up, Round::Down),
             emin: t.emin,
+            emax: t.emax,
             man_bits: t.man_bits,
             min_sub: [min_sub(false), min_sub(true)],
             seed,
@@ -370,7 +370,7 @@ impl StochLut {
         let (sig, exp) = split_f32(m);
         let lead = 31 - sig.leading_zeros() as i32;
         let t = exp + lead - k;
-        if t > self.rz.tmax {
+        if t > self.emax {
             return self.rz.max[neg];
         }
         // Bits of `sig` below the result's last bit (subnormal results keep emin's quantum).
@@ -387,7 +387,8 @@ impl StochLut {
             0
         };
         let up = f as u64 + random_bits(self.seed, index) as u64 >= 1 << 32;
-        match (t < self.rz.tmin, up) {
+        // Under half the smallest subnormal the candidates are 0 and the smallest subnormal.
+        match (t < self.emin - self.man_bits as i32 - 1, up) {
             (true, false) => self.rz.zero[neg],
             (true, true) => self.min_sub[neg],
             (false, false) => self.rz.code(v, k),
