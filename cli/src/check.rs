@@ -144,6 +144,22 @@ pub fn describe_dot(v: &Line, out: &mut String) -> Result<(), FieldError> {
     v.code_array("b", b_fmt, &mut b)?;
     v.code_array("sa", s_fmt, &mut sa)?;
     v.code_array("sb", s_fmt, &mut sb)?;
+    // A hand-edited vector file can disagree with itself; say so instead of indexing past it.
+    if b.len() != a.len() {
+        return Err(FieldError::new(
+            "b",
+            format!("length {} differs from a's {}", b.len(), a.len()),
+        ));
+    }
+    let blocks = a.len().div_ceil(block);
+    for (field, s) in [("sa", &sa), ("sb", &sb)] {
+        if s.len() != blocks {
+            return Err(FieldError::new(
+                field,
+                format!("has {} scales for {blocks} blocks of {block}", s.len()),
+            ));
+        }
+    }
     let c = v.hex_u32_or("c", 0)?;
     let _ = writeln!(
         out,

@@ -139,6 +139,17 @@ impl Dot {
         let narrow = sum_bits < 63;
         // The fast path needs block sums (times two 4-bit scale significands) in an i128.
         let fast = sum_bits < 118;
+        // 'block_sum' takes the same i128 block sums (dot/hw.rs): formats whose values do not
+        // fit (bf16, tf32: no integer table) would index an empty table or sum zeros.
+        if n.scale == ScaleApply::BlockSum && !fast {
+            return Err(invalid(
+                "numerics",
+                format!(
+                    "scale 'block_sum' sums each block exactly in 128 bits; {} x {} blocks of {} do not fit (use scale 'product')",
+                    spec.a_fmt, spec.b_fmt, spec.block
+                ),
+            ));
+        }
         Ok(Dot {
             spec,
             numerics: n.clone(),

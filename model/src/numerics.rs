@@ -207,6 +207,9 @@ mod hex_u32 {
 /// has at most 64 + 4 + 16 bits, inside what the exact two-operand adder takes.
 pub const MAX_WINDOW_BITS: u32 = 64;
 
+/// Largest `acc.man_bits` (and `output.man_bits`, which FP32 limits further).
+pub const MAX_MAN_BITS: u32 = 62;
+
 impl Numerics {
     /// Whether this is the single-rounding `exact` semantics (one group, no window, exact
     /// accumulator, C inside): the engine then takes its exact fast path.
@@ -237,8 +240,9 @@ impl Numerics {
                 ));
             }
             if let Some(m) = f.man_bits {
-                if m > 64 {
-                    return Err(format!("{field}.man_bits: {m} is more than 64"));
+                // Significands are u64 with man_bits + 1 bits, plus a carry bit when rounding.
+                if m > MAX_MAN_BITS {
+                    return Err(format!("{field}.man_bits: {m} is more than {MAX_MAN_BITS}"));
                 }
             }
         }
@@ -247,7 +251,12 @@ impl Numerics {
             _ => return Err("output: must fit in FP32 (man_bits <= 23, exp_bits <= 8)".to_string()),
         }
         if let GroupLayout::Interleaved { ways, span, chunk } = self.group_layout {
-            if ways == 0 || chunk == 0 || span == 0 || span % (ways * chunk) != 0 {
+            // checked: ways * chunk can overflow (then it divides no span).
+            if ways == 0
+                || chunk == 0
+                || span == 0
+                || !matches!(ways.checked_mul(chunk), Some(w) if span % w == 0)
+            {
                 return Err(
                     "group_layout: interleaved needs ways, chunk > 0 and span a multiple of ways * chunk"
                         .into(),
