@@ -14,6 +14,7 @@ mod formats;
 mod gen;
 mod gpu;
 mod jsonl;
+mod presets;
 mod quantize;
 mod sim;
 
@@ -36,6 +37,8 @@ enum Cmd {
     Quantize(quantize::Args),
     /// Evaluate MX dot products bit-exactly (JSON Lines in, JSON Lines out).
     Dot(dot::Args),
+    /// Every built-in numerics preset: instruction, inputs, parameters, source, status.
+    Presets(presets::Args),
     /// Write the golden conformance vectors (no arguments: the standard suites to testvectors/).
     Gen(gen::Args),
     /// Compare device results with golden vectors; the exit status is the verdict.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Cmd::Formats(a) => formats::run(a),
         Cmd::Quantize(a) => quantize::run(a),
         Cmd::Dot(a) => dot::run(a),
+        Cmd::Presets(a) => presets::run(a),
         Cmd::Gen(a) => gen::run(a),
         Cmd::Check(a) => check::run(a),
         Cmd::Explain(a) => explain::run(a),

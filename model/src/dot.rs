@@ -121,6 +121,17 @@ impl Dot {
                 ),
             ));
         }
+        if let Some(c) = n.block_sum_chunk {
+            if !spec.block.is_multiple_of(c) {
+                return Err(invalid(
+                    "block",
+                    format!(
+                        "numerics block_sum_chunk ({c}) must divide block ({})",
+                        spec.block
+                    ),
+                ));
+            }
+        }
         if n.scale == ScaleApply::Promote && n.promote.map(|p| p.every) != Some(spec.block) {
             return Err(invalid(
                 "block",

@@ -142,6 +142,17 @@ pub struct Numerics {
     /// Where the parameters come from (paper and section, or measurement).
     #[serde(default)]
     pub source: String,
+    /// The instruction or library path modelled (PTX/ISA spelling); informational.
+    #[serde(default)]
+    pub instruction: String,
+    /// Element formats the path takes (`a x b` pairs where they differ; scale formats and
+    /// block sizes after a slash); informational, `Dot` accepts any formats.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// How far the preset is confirmed: `confirmed on <device>: N dots, M mismatches` or
+    /// `published model, not confirmed on hardware`. Data, shown by `mxref presets`.
+    #[serde(default)]
+    pub status: String,
     /// Products per alignment group; 0 means the whole dot product is one group.
     pub group: usize,
     #[serde(default = "contiguous")]
@@ -165,6 +176,10 @@ pub struct Numerics {
     /// Subnormal input elements are taken as zero.
     #[serde(default)]
     pub flush_subnormal_inputs: bool,
+    /// With `scale = block_sum`: products per exactly-summed chunk, a divisor of the block
+    /// (`null`: the whole block). Each chunk is scaled by its block's scales and is one term.
+    #[serde(default)]
+    pub block_sum_chunk: Option<usize>,
     /// The bit pattern of a NaN result.
     #[serde(default = "canonical_nan", with = "hex_u32")]
     pub nan_bits: u32,
@@ -290,6 +305,11 @@ impl Numerics {
                 return Err("promote.every: must be a multiple of group".into());
             }
         }
+        if let Some(c) = self.block_sum_chunk {
+            if c == 0 || self.scale != ScaleApply::BlockSum {
+                return Err("block_sum_chunk: must be > 0 and needs scale 'block_sum'".into());
+            }
+        }
         if self.scale == ScaleApply::Promote
             && (self.promote.is_none() || self.acc.man_bits.is_none())
         {
@@ -306,10 +326,49 @@ impl Numerics {
     }
 }
 
+/// `(name, text)` of `model/presets/<name>.json`.
+macro_rules! preset_file {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../presets/", $name, ".json")))
+    };
+}
+
 /// The built-in presets, as shipped JSON text (name, text).
 pub const PRESETS: &[(&str, &str)] = &[
     ("exact", include_str!("../presets/exact.json")),
     ("rtl", include_str!("../presets/rtl.json")),
+    // Tensor-core paths from published models (spec/presets.md).
+    preset_file!("ada-mma-bf16"),
+    preset_file!("ada-mma-f16"),
+    preset_file!("ada-mma-fp8"),
+    preset_file!("ada-mma-tf32"),
+    preset_file!("ampere-mma-bf16"),
+    preset_file!("ampere-mma-f16"),
+    preset_file!("ampere-mma-tf32"),
+    preset_file!("blackwell-mma-bf16"),
+    preset_file!("blackwell-mma-f16"),
+    preset_file!("blackwell-mma-tf32"),
+    preset_file!("blackwell-tcgen05-bf16"),
+    preset_file!("blackwell-tcgen05-f16"),
+    preset_file!("blackwell-tcgen05-f8f6f4"),
+    preset_file!("blackwell-tcgen05-mxf4"),
+    preset_file!("blackwell-tcgen05-mxf4nvf4"),
+    preset_file!("blackwell-tcgen05-mxf8f6f4"),
+    preset_file!("blackwell-tcgen05-tf32"),
+    preset_file!("hopper-mma-tf32"),
+    preset_file!("hopper-wgmma-bf16"),
+    preset_file!("hopper-wgmma-f16"),
+    preset_file!("hopper-wgmma-tf32"),
+    preset_file!("rtxblackwell-mma-bf16"),
+    preset_file!("rtxblackwell-mma-f16"),
+    preset_file!("rtxblackwell-mma-f8f6f4"),
+    preset_file!("rtxblackwell-mma-fp8"),
+    preset_file!("rtxblackwell-mma-mxf4"),
+    preset_file!("rtxblackwell-mma-mxf4nvf4"),
+    preset_file!("rtxblackwell-mma-mxf8f6f4"),
+    preset_file!("rtxblackwell-mma-tf32"),
+    preset_file!("turing-mma-f16"),
+    preset_file!("volta-mma-f16"),
 ];
 
 /// Look up a built-in preset by name.

@@ -126,6 +126,17 @@ fn round_small(s: &Small, t: &Target, mode: Round, subnormals: bool) -> Acc {
 }
 
 impl Dot {
+    /// Alignment exponent of a non-zero accumulator joining a group: its exponent field with
+    /// `nominal` (a subnormal at the accumulator's emin, as Hopper aligns a subnormal C),
+    /// its leading bit with `leading`.
+    #[inline]
+    fn acc_align(&self, t: &Term) -> i32 {
+        match (self.numerics.align, self.acc) {
+            (Align::Nominal, Some(a)) => t.top().max(a.emin),
+            _ => t.top(),
+        }
+    }
+
     /// Visit the non-zero terms of a group (products, or block sums with `block_sum`).
     #[inline]
     fn for_each_term(&self, ops: &Operands, g: &GroupIdx, mut f: impl FnMut(TermIn)) {
@@ -224,12 +235,14 @@ impl Dot {
                 })
             }
             ScaleApply::BlockSum => {
-                // Contiguous groups of whole blocks (validated).
+                // Contiguous groups of whole blocks (validated), summed in chunks that divide
+                // the block (validated).
                 let q = self.ta.qmin + self.tb.qmin;
+                let cs = n.block_sum_chunk.unwrap_or(bs);
                 let mut k0 = g.start;
                 while k0 < g.end {
                     let k = k0 / bs;
-                    let (a, b) = (&ops.a[k0..k0 + bs], &ops.b[k0..k0 + bs]);
+                    let (a, b) = (&ops.a[k0..k0 + cs], &ops.b[k0..k0 + cs]);
                     let s = if flush {
                         a.iter()
                             .zip(b)
@@ -250,14 +263,20 @@ impl Dot {
                     if v != 0 {
                         let sig = v.unsigned_abs();
                         let lsb = q + scale_lsb(self.ts, xa) + scale_lsb(self.ts, xb);
+                        // Nominal: the chunk sum is a fixed-point number with its binary point
+                        // at 2^0, so only the scales' exponents place it (MMA-Sim's FP4 path).
+                        let e = match n.align {
+                            Align::Nominal => xa.e + xb.e,
+                            Align::Leading => lsb + msb(sig),
+                        };
                         f(TermIn {
                             neg: v < 0,
                             sig,
                             lsb,
-                            e: lsb + msb(sig),
+                            e,
                         });
                     }
-                    k0 += bs;
+                    k0 += cs;
                 }
             }
         }
@@ -326,7 +345,7 @@ impl Dot {
         let fast = fast && nbuf <= BUF;
         let acc_term = match (&*acc, fused) {
             (Acc::Float(t), true) if !t.is_zero() => {
-                emax = emax.max(t.top());
+                emax = emax.max(self.acc_align(t));
                 Some(*t)
             }
             _ => None,
@@ -537,7 +556,7 @@ impl Dot {
         };
         let acc_term = match acc {
             Acc::Float(t) if fused && !t.is_zero() => {
-                emax = emax.max(t.top());
+                emax = emax.max(self.acc_align(t));
                 Some(*t)
             }
             _ => None,

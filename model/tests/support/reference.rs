@@ -37,6 +37,10 @@ pub fn fields(name: &str) -> (u32, u32, i64, bool, u8) {
         "e2m1" => (2, 1, 1, true, 0),
         "ue4m3" => (4, 3, 7, false, 1),
         "ue5m3" => (5, 3, 15, false, 1),
+        // Wide inputs of non-MX tensor-core paths (IEEE 754 layouts; TF32 as a 19-bit code).
+        "fp16" => (5, 10, 15, true, 2),
+        "bf16" => (8, 7, 127, true, 2),
+        "tf32" => (8, 10, 127, true, 2),
         _ => unreachable!(),
     }
 }
@@ -552,11 +556,13 @@ pub fn general(
                 }
             }
             ScaleApply::BlockSum => {
+                // Chunks of `block_sum_chunk` products (default: the block) inside one block.
+                let cs = n.block_sum_chunk.unwrap_or(bs);
                 let mut j = 0;
                 while j < g.len() {
-                    let blk = g[j] / bs;
+                    let (blk, chunk) = (g[j] / bs, g[j] / cs);
                     let mut s = Q::zero();
-                    while j < g.len() && g[j] / bs == blk {
+                    while j < g.len() && g[j] / cs == chunk {
                         if let Some((q, _)) = product(g[j], false) {
                             s = s.add(&q);
                         }
@@ -564,7 +570,11 @@ pub fn general(
                     }
                     let t = s.mul(&scale_of(blk));
                     if !t.is_zero() {
-                        let e = t.top();
+                        // Nominal: placed by the two scales' nominal exponents alone.
+                        let e = match n.align {
+                            Align::Nominal => dec(sn, sa[blk]).enom + dec(sn, sb[blk]).enom,
+                            Align::Leading => t.top(),
+                        };
                         v.push((t, e));
                     }
                 }
@@ -624,7 +634,12 @@ pub fn general(
                 };
                 let mut emax = ts.iter().map(|t| t.1).max();
                 if let Some(a) = &acc_term {
-                    emax = Some(emax.map_or(a.top(), |m| m.max(a.top())));
+                    // Nominal: the accumulator's exponent field, a subnormal at its emin.
+                    let e = match (n.align, acc_fmt) {
+                        (Align::Nominal, Some(f)) => a.top().max(2 - (1i64 << (f.1 - 1))),
+                        _ => a.top(),
+                    };
+                    emax = Some(emax.map_or(e, |m| m.max(e)));
                 }
                 if let Some(emax) = emax {
                     let cut = emax - w as i64;
