@@ -149,6 +149,10 @@ fn parse_line(text: &str) -> FieldResult<(Inputs, usize)> {
     Ok((i, repeat))
 }
 
+/// Cycles of one run: the whole stream is held in memory (about 90 bytes a cycle), so a
+/// larger request is an error rather than an allocation failure.
+const MAX_CYCLES: usize = 1 << 25;
+
 fn read_stimulus(path: &PathBuf) -> anyhow::Result<Vec<Inputs>> {
     let text = if path.as_os_str() == "-" {
         io::read_to_string(io::stdin()).context("reading stdin")?
@@ -166,6 +170,19 @@ fn read_stimulus(path: &PathBuf) -> anyhow::Result<Vec<Inputs>> {
             line: n as u64 + 1,
             err,
         })?;
+        if out.len() + rep > MAX_CYCLES {
+            return Err(crate::jsonl::LineError {
+                source: path.display().to_string(),
+                line: n as u64 + 1,
+                err: FieldError::new(
+                    "repeat",
+                    format!(
+                        "the stimulus grows past {MAX_CYCLES} cycles, what a run holds in memory"
+                    ),
+                ),
+            }
+            .into());
+        }
         out.extend(std::iter::repeat_n(i, rep));
     }
     Ok(out)
@@ -551,6 +568,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut stream = match (&args.stimulus, args.random) {
         (Some(p), _) => read_stimulus(p)?,
         (None, Some(n)) => {
+            if n > MAX_CYCLES {
+                bail!("--random: {n} cycles is more than the {MAX_CYCLES} a run holds in memory");
+            }
             let cfg = StimConfig {
                 mixed_formats: args.mixed,
                 ..StimConfig::default()
