@@ -64,7 +64,8 @@ PY
 verify)
   N=${2:-1000}
   build
-  bash cuda/verify.sh "$N" "$W"
+  shift 2 || true
+  bash cuda/verify.sh "$N" "$W" "$@"
   ;;
 esac
 cp -r cuda/build $W/ 2>/dev/null

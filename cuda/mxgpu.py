@@ -4,7 +4,8 @@
 Paths (name: what runs):
   mma-e4m3-e4m3 .. mma-e5m2-e5m2  PTX mma.sync.m16n8k32 FP8 (cuda/mma_sync.cu), tile 16x8
   mma-f16, mma-bf16               PTX mma.sync.m16n8k16, tile 16x8 (vectors in fp16 / bf16)
-  wgmma-<a>-<b>                   Triton tl.dot on FP8, which lowers to wgmma (QGMMA) on sm_90a, tile 64x64
+  wgmma-<a>-<b>                   Triton tl.dot, which lowers to wgmma on sm_90a (QGMMA for FP8, HGMMA for
+                                  fp16/bf16), tile 64x64
   cublas-<a>-<b>, cublas-fast-<a>-<b>
                                   torch._scaled_mm (cuBLASLt FP8 GEMM), scales 1, fast accumulation off/on;
                                   C must be zero (the library adds no FP32 C here)
@@ -147,14 +148,15 @@ def _torch():
     return torch
 
 
-def _fp8(fmt):
+def _tdtype(fmt):
     torch = _torch()
-    return {"e4m3": torch.float8_e4m3fn, "e5m2": torch.float8_e5m2}[fmt]
+    return {"e4m3": torch.float8_e4m3fn, "e5m2": torch.float8_e5m2, "fp16": torch.float16,
+            "bf16": torch.bfloat16}[fmt]
 
 
 def _dev(x, fmt):
     torch = _torch()
-    return torch.from_numpy(np.ascontiguousarray(x)).cuda().view(_fp8(fmt))
+    return torch.from_numpy(np.ascontiguousarray(x)).cuda().view(_tdtype(fmt))
 
 
 _tri = {}
@@ -167,13 +169,14 @@ def _triton_kernels():
     import triton.language as tl
 
     @triton.jit
-    def wgmma_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
+    def wgmma_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
+                     KS: tl.constexpr):
         t = tl.program_id(0)
         om = tl.arange(0, M)
         on = tl.arange(0, N)
-        ok = tl.arange(0, 32)
+        ok = tl.arange(0, KS)
         acc = tl.load(C + t * M * N + om[:, None] * N + on[None, :])
-        for k0 in range(0, K, 32):
+        for k0 in range(0, K, KS):
             a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
             b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
             acc = tl.dot(a, b, acc)
@@ -207,13 +210,16 @@ def _triton_kernels():
 def run_wgmma(path, p):
     torch = _torch()
     T, M, N, K = p.shape
-    if M % 64 or N % 16 or K % 32:
-        sys.exit(f"{path}: tiles must be M % 64 == 0, N % 16 == 0, K % 32 == 0")
+    ks = 32 if p.a_fmt in ("e4m3", "e5m2") else 16
+    if M % 64 or N % 16 or K % ks:
+        sys.exit(f"{path}: tiles must be M % 64 == 0, N % 16 == 0, K % {ks} == 0")
     A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)
     C = torch.from_numpy(p.C.view(np.float32)).cuda()
     D = torch.empty_like(C)
     k = _triton_kernels()["wgmma"]
-    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, num_warps=4)
+    # One tl.dot per KS-wide step: wgmma m64nNk32 (FP8) or m64nNk16 (FP16/BF16) on one
+    # accumulator that starts at C.
+    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, KS=ks, num_warps=4)
     torch.cuda.synchronize()
     return D.cpu().numpy().view(np.uint32)
 

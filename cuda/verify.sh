@@ -14,9 +14,13 @@ mma-e4m3-e4m3 e4m3 e4m3 16 8 32 0 hopper-mma-fp8
 mma-e5m2-e5m2 e5m2 e5m2 16 8 32 0 hopper-mma-fp8
 mma-e4m3-e5m2 e4m3 e5m2 16 8 32 0 hopper-mma-fp8
 mma-e5m2-e4m3 e5m2 e4m3 16 8 32 0 hopper-mma-fp8
+mma-f16 fp16 fp16 16 8 16 0 hopper-mma-f16
+mma-bf16 bf16 bf16 16 8 16 0 hopper-mma-bf16
 wgmma-e4m3-e4m3 e4m3 e4m3 64 64 32 0 hopper-wgmma-fp8
 wgmma-e5m2-e5m2 e5m2 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-e4m3-e5m2 e4m3 e5m2 64 64 32 0 hopper-wgmma-fp8
+wgmma-fp16-fp16 fp16 fp16 64 64 16 0 hopper-wgmma-f16
+wgmma-bf16-bf16 bf16 bf16 64 64 16 0 hopper-wgmma-bf16
 cublas-fast-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
 cublas-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8 --c-zero
 cublas-fast-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
@@ -24,7 +28,7 @@ cublas-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8 --c-zero
 mxfp8-sw-e4m3-e4m3 e4m3 e4m3 64 64 256 32 hopper-mxfp8-sw
 mxfp8-sw-e5m2-e5m2 e5m2 e5m2 64 64 256 32 hopper-mxfp8-sw
 "
-seed=1
+seed=${SEED:-1}
 echo "$CASES" | while read -r path a b m n k blk preset extra; do
   [ -z "$path" ] && continue
   if [ $# -gt 0 ] && ! [[ " $* " == *" $path "* ]]; then continue; fi
@@ -36,8 +40,9 @@ echo "$CASES" | while read -r path a b m n k blk preset extra; do
   t1=$SECONDS
   python3 cuda/mxgpu.py run $path $v $r || { echo "RUN FAILED $path"; continue; }
   t2=$SECONDS
-  $MX gpu check --vectors $v --results $r --numerics model/presets/$preset.json --show 3 \
-      --json $W/verify-$path.json 2>&1 | tail -12
+  $MX gpu check --vectors $v --results $r --numerics model/presets/$preset.json --show ${SHOW:-3} \
+      --json $W/verify-$path.json > $W/check-$path.txt 2>&1
+  grep -v '^  {' $W/check-$path.txt | tail -8
   t3=$SECONDS
   echo "   times: gen $((t1 - t0))s gpu $((t2 - t1))s check $((t3 - t2))s"
   rm -f $v $r

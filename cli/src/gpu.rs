@@ -35,6 +35,19 @@ enum Cmd {
     Gen(GenArgs),
     /// Compare a GPU result file with the model, dot for dot, bit for bit.
     Check(CheckArgs),
+    /// Write the model's results for a vector file, in the result-file layout.
+    Eval(EvalArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct EvalArgs {
+    #[arg(long)]
+    vectors: PathBuf,
+    /// A preset name or a numerics JSON file.
+    #[arg(long)]
+    numerics: String,
+    #[arg(short, long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -96,6 +109,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.cmd {
         Cmd::Gen(a) => gen(a),
         Cmd::Check(a) => check(a),
+        Cmd::Eval(a) => eval(a),
     }
 }
 
@@ -468,9 +482,110 @@ fn kind(gpu: u32, model: u32) -> &'static str {
     }
 }
 
+const KINDS: [&str; 5] = ["nan-bits", "zero-sign", "zero-vs-nonzero", "1-ulp", "other"];
+
+/// Operand buffers reused across dots (no allocation per dot).
+struct Bufs {
+    a: Vec<u32>,
+    b: Vec<u32>,
+    sa: Vec<u32>,
+    sb: Vec<u32>,
+}
+
+impl Bufs {
+    fn new(h: &Header) -> Bufs {
+        let nsb = h.nsb().max(1);
+        Bufs {
+            a: vec![0; h.k],
+            b: vec![0; h.k],
+            sa: vec![127; nsb],
+            sb: vec![127; nsb],
+        }
+    }
+}
+
+/// The model's D bits for every (row, col) of one tile, row-major into `out`. Unscaled
+/// tiles are one block of K with unit scales.
+fn model_tile(h: &Header, tile: &[u8], dot: &Dot, f: &mut Bufs, out: &mut [u32]) -> Result<()> {
+    let [ob, osa, osb, oc] = h.offsets();
+    let (wa, wb, nsb) = (width(h.a_fmt), width(h.b_fmt), h.nsb());
+    for row in 0..h.m {
+        for (j, d) in f.a.iter_mut().enumerate() {
+            *d = get(&tile[..ob], row * h.k + j, wa);
+        }
+        for (j, d) in f.sa.iter_mut().enumerate().take(nsb) {
+            *d = tile[osa + row * nsb + j] as u32;
+        }
+        for col in 0..h.n {
+            for (j, d) in f.b.iter_mut().enumerate() {
+                *d = get(&tile[ob..osa], col * h.k + j, wb);
+            }
+            for (j, d) in f.sb.iter_mut().enumerate().take(nsb) {
+                *d = tile[osb + col * nsb + j] as u32;
+            }
+            let i = row * h.n + col;
+            let c = u32::from_le_bytes(tile[oc + 4 * i..oc + 4 * i + 4].try_into().unwrap());
+            let ops = Operands {
+                a: &f.a,
+                b: &f.b,
+                sa: &f.sa,
+                sb: &f.sb,
+                c,
+            };
+            out[i] = dot
+                .eval(&ops)
+                .map_err(|e| anyhow::anyhow!("row {row} col {col}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Read a vector file and prepare the model's evaluator for it.
+fn open_vectors(path: &Path, numerics: &str) -> Result<(Vec<u8>, Header, Dot, Numerics)> {
+    let raw = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    let h = Header::parse(&raw, path)?;
+    let nm = load_numerics(numerics)?;
+    let spec = DotSpec {
+        a_fmt: h.a_fmt,
+        b_fmt: h.b_fmt,
+        scale_fmt: h.s_fmt,
+        block: if h.block == 0 { h.k } else { h.block },
+    };
+    let dot = Dot::new(spec, &nm).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok((raw, h, dot, nm))
+}
+
+fn write_results(path: &Path, name: &str, h: &Header, d: &[u32]) -> Result<()> {
+    let mut out = RES_MAGIC.to_vec();
+    for v in [1, h.t, h.m, h.n] {
+        out.extend_from_slice(&(v as u32).to_le_bytes());
+    }
+    let mut n = name.as_bytes()[..name.len().min(24)].to_vec();
+    n.resize(24, 0);
+    out.extend_from_slice(&n);
+    out.resize(HEADER, 0);
+    for x in d {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(path, out).with_context(|| format!("{}", path.display()))
+}
+
+fn eval(a: EvalArgs) -> Result<()> {
+    let (raw, h, dot, nm) = open_vectors(&a.vectors, &a.numerics)?;
+    let tb = h.tile_bytes();
+    let mut d = vec![0u32; h.t * h.m * h.n];
+    let mut bufs = Bufs::new(&h);
+    for (t, out) in d.chunks_mut(h.m * h.n).enumerate() {
+        let tile = &raw[HEADER + t * tb..HEADER + (t + 1) * tb];
+        model_tile(&h, tile, &dot, &mut bufs, out)
+            .map_err(|e| anyhow::anyhow!("{}: tile {t}: {e}", a.vectors.display()))?;
+    }
+    let name = format!("model:{}", nm.name);
+    write_results(&a.out, &name, &h, &d)
+}
+
 fn check(a: CheckArgs) -> Result<()> {
-    let raw = std::fs::read(&a.vectors).with_context(|| format!("{}", a.vectors.display()))?;
-    let h = Header::parse(&raw, &a.vectors)?;
+    let (raw, h, dot, nm) = open_vectors(&a.vectors, &a.numerics)?;
     let res = std::fs::read(&a.results).with_context(|| format!("{}", a.results.display()))?;
     let rp = a.results.display();
     if res.len() < HEADER || &res[..8] != RES_MAGIC {
@@ -498,14 +613,6 @@ fn check(a: CheckArgs) -> Result<()> {
     let path = String::from_utf8_lossy(&res[24..48])
         .trim_end_matches('\0')
         .to_string();
-    let nm = load_numerics(&a.numerics)?;
-    let spec = DotSpec {
-        a_fmt: h.a_fmt,
-        b_fmt: h.b_fmt,
-        scale_fmt: h.s_fmt,
-        block: if h.block == 0 { h.k } else { h.block },
-    };
-    let dot = Dot::new(spec, &nm).map_err(|e| anyhow::anyhow!("{e}"))?;
     let threads = a
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -520,76 +627,29 @@ fn check(a: CheckArgs) -> Result<()> {
             .map(|w| {
                 let (h, dot, nshow) = (&h, &dot, a.show);
                 s.spawn(move || -> Result<Tally> {
-                    let (mut av, mut bv) = (vec![0u32; h.k], vec![0u32; h.k]);
-                    let nsb = h.nsb().max(1);
-                    let (mut sav, mut sbv) = (vec![127u32; nsb], vec![127u32; nsb]);
+                    let mut bufs = Bufs::new(h);
+                    let mut model = vec![0u32; h.m * h.n];
                     let mut bad = 0;
                     let mut kinds = [0usize; 5];
                     let mut shown = vec![];
                     for t in (w * per)..((w + 1) * per).min(h.t) {
-                        let tile = &body[t * tb..(t + 1) * tb];
-                        let [ob, osa, osb, oc] = h.offsets();
-                        let (wa, wb) = (width(h.a_fmt), width(h.b_fmt));
-                        let (am, bm) = (&tile[..ob], &tile[ob..osa]);
-                        let (sam, sbm, cm) = (&tile[osa..osb], &tile[osb..oc], &tile[oc..]);
-                        for row in 0..h.m {
-                            for (j, d) in av.iter_mut().enumerate() {
-                                *d = get(am, row * h.k + j, wa);
-                            }
-                            if h.block != 0 {
-                                for (d, s) in sav.iter_mut().zip(&sam[row * nsb..(row + 1) * nsb]) {
-                                    *d = *s as u32;
-                                }
-                            }
-                            for col in 0..h.n {
-                                for (j, d) in bv.iter_mut().enumerate() {
-                                    *d = get(bm, col * h.k + j, wb);
-                                }
-                                if h.block != 0 {
-                                    for (d, s) in
-                                        sbv.iter_mut().zip(&sbm[col * nsb..(col + 1) * nsb])
-                                    {
-                                        *d = *s as u32;
-                                    }
-                                }
-                                let i = row * h.n + col;
-                                let c =
-                                    u32::from_le_bytes(cm[4 * i..4 * i + 4].try_into().unwrap());
-                                let o = (t * h.m * h.n + i) * 4;
-                                let gpu = u32::from_le_bytes(dres[o..o + 4].try_into().unwrap());
-                                let ops = Operands {
-                                    a: &av,
-                                    b: &bv,
-                                    sa: &sav,
-                                    sb: &sbv,
-                                    c,
-                                };
-                                let model = dot.eval(&ops).map_err(|e| {
-                                    anyhow::anyhow!("tile {t} row {row} col {col}: {e}")
-                                })?;
-                                if model != gpu {
-                                    bad += 1;
-                                    let k = kind(gpu, model);
-                                    let idx = [
-                                        "nan-bits",
-                                        "zero-sign",
-                                        "zero-vs-nonzero",
-                                        "1-ulp",
-                                        "other",
-                                    ]
-                                    .iter()
-                                    .position(|x| *x == k)
-                                    .unwrap();
-                                    kinds[idx] += 1;
-                                    if shown.len() < nshow {
-                                        shown.push(Mismatch {
-                                            tile: t,
-                                            row,
-                                            col,
-                                            gpu,
-                                            model,
-                                        });
-                                    }
+                        model_tile(h, &body[t * tb..(t + 1) * tb], dot, &mut bufs, &mut model)
+                            .map_err(|e| anyhow::anyhow!("tile {t}: {e}"))?;
+                        for (i, &want) in model.iter().enumerate() {
+                            let o = (t * h.m * h.n + i) * 4;
+                            let gpu = u32::from_le_bytes(dres[o..o + 4].try_into().unwrap());
+                            if want != gpu {
+                                bad += 1;
+                                kinds[KINDS.iter().position(|x| *x == kind(gpu, want)).unwrap()] +=
+                                    1;
+                                if shown.len() < nshow {
+                                    shown.push(Mismatch {
+                                        tile: t,
+                                        row: i / h.n,
+                                        col: i % h.n,
+                                        gpu,
+                                        model: want,
+                                    });
                                 }
                             }
                         }
@@ -629,13 +689,14 @@ fn check(a: CheckArgs) -> Result<()> {
         let nsb = h.nsb();
         let sa = &tile[osa + mm.row * nsb..osa + (mm.row + 1) * nsb];
         let sb = &tile[osb + mm.col * nsb..osb + (mm.col + 1) * nsb];
+        // Unscaled tiles are one block of K with unit scales, as `check` evaluates them.
         let scales = if nsb > 0 {
             format!(
                 ",\"scale_fmt\":\"{}\",\"block\":{},\"sa\":{sa:?},\"sb\":{sb:?}",
                 h.s_fmt, h.block
             )
         } else {
-            String::new()
+            format!(",\"block\":{},\"sa\":[127],\"sb\":[127]", h.k)
         };
         let i = mm.row * h.n + mm.col;
         let co = oc + 4 * i;
@@ -646,7 +707,7 @@ fn check(a: CheckArgs) -> Result<()> {
             h.a_fmt, h.b_fmt, arow, bcol, a.numerics
         );
     }
-    let names = ["nan-bits", "zero-sign", "zero-vs-nonzero", "1-ulp", "other"];
+    let names = KINDS;
     let kinds_txt: Vec<String> = names
         .iter()
         .zip(kinds)
@@ -673,4 +734,117 @@ fn check(a: CheckArgs) -> Result<()> {
         bail!("{bad} of {dots} dots differ from the model");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gen_args(dir: &Path, a: &str, b: &str, block: usize, seed: u64) -> GenArgs {
+        GenArgs {
+            a: a.parse().unwrap(),
+            b: b.parse().unwrap(),
+            m: 16,
+            n: 8,
+            k: 64,
+            tiles: 40,
+            seed,
+            block,
+            scale_range: 20,
+            c_zero: false,
+            finite: false,
+            out: dir.join(format!("v-{a}-{b}-{block}-{seed}.bin")),
+        }
+    }
+
+    fn check_args(v: &Path, r: &Path, numerics: &str) -> CheckArgs {
+        CheckArgs {
+            vectors: v.to_path_buf(),
+            results: r.to_path_buf(),
+            numerics: numerics.into(),
+            show: 0,
+            json: None,
+            threads: Some(2),
+        }
+    }
+
+    /// gen -> eval -> check agrees with itself, and one flipped bit is caught and counted.
+    #[test]
+    fn round_trip_and_a_flipped_bit() {
+        let dir = tempfile::tempdir().unwrap();
+        for (a, b, block, nm) in [
+            ("e4m3", "e5m2", 0, "exact"),
+            ("fp16", "fp16", 0, "rtl"),
+            ("e5m2", "e5m2", 32, "exact"),
+        ] {
+            let g = gen_args(dir.path(), a, b, block, 7);
+            let v = g.out.clone();
+            gen(g).unwrap();
+            let r = dir.path().join("r.bin");
+            eval(EvalArgs {
+                vectors: v.clone(),
+                numerics: nm.into(),
+                out: r.clone(),
+            })
+            .unwrap();
+            check(check_args(&v, &r, nm)).unwrap();
+            let mut d = std::fs::read(&r).unwrap();
+            d[HEADER + 4 * 77] ^= 1;
+            std::fs::write(&r, d).unwrap();
+            let err = check(check_args(&v, &r, nm)).unwrap_err().to_string();
+            assert!(err.starts_with("1 of 5120 dots differ"), "{err}");
+        }
+    }
+
+    #[test]
+    fn generation_is_seeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |seed| {
+            let g = gen_args(dir.path(), "e4m3", "e4m3", 0, seed);
+            let p = g.out.clone();
+            gen(g).unwrap();
+            std::fs::read(p).unwrap()
+        };
+        assert_eq!(read(3), read(3));
+        assert_ne!(read(3), read(4));
+    }
+
+    #[test]
+    fn bad_files_are_named_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = gen_args(dir.path(), "e4m3", "e4m3", 0, 1);
+        let v = g.out.clone();
+        gen(g).unwrap();
+        let raw = std::fs::read(&v).unwrap();
+        let cut = dir.path().join("cut.bin");
+        std::fs::write(&cut, &raw[..raw.len() - 3]).unwrap();
+        let err = open_vectors(&cut, "exact").err().unwrap().to_string();
+        assert!(
+            err.contains("cut.bin") && err.contains("header promises"),
+            "{err}"
+        );
+        let mut bad = raw.clone();
+        bad[0] = b'X';
+        std::fs::write(&cut, &bad).unwrap();
+        let err = open_vectors(&cut, "exact").err().unwrap().to_string();
+        assert!(err.contains("not an mxref GPU vector file"), "{err}");
+        let mut fmt = raw.clone();
+        fmt[32..40].copy_from_slice(b"e9m9\0\0\0\0");
+        std::fs::write(&cut, &fmt).unwrap();
+        let err = format!("{:#}", open_vectors(&cut, "exact").err().unwrap());
+        assert!(err.contains("a_fmt") && err.contains("e9m9"), "{err}");
+        let r = dir.path().join("r.bin");
+        std::fs::write(&r, b"MXGPURES").unwrap();
+        let err = check(check_args(&v, &r, "exact")).unwrap_err().to_string();
+        assert!(err.contains("r.bin"), "{err}");
+    }
+
+    #[test]
+    fn mismatch_kinds() {
+        assert_eq!(kind(0x7fff_ffff, 0x7fc0_0000), "nan-bits");
+        assert_eq!(kind(0, 0x8000_0000), "zero-sign");
+        assert_eq!(kind(0x007f_fc00, 0), "zero-vs-nonzero");
+        assert_eq!(kind(0x3f80_0001, 0x3f80_0000), "1-ulp");
+        assert_eq!(kind(0x3f80_0000, 0x4000_0000), "other");
+    }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The CPU side of the GPU cross-check (cuda/, mxref gpu). CI has no GPU and no nvcc: this step
+# checks that the Python runner and the Rust tool agree on the vector and result file layouts
+# (byte for byte, every element width), that the probe analysis maps known partitions to the
+# right group_layout, and that the scripts parse. The GPU runs themselves are in docs/gpu/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for f in cuda/*.sh; do bash -n "$f"; done
+python3 -m py_compile cuda/mxgpu.py cuda/characterize.py
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check numpy ml_dtypes
+cargo build -q --release -p mxref
+MX=$PWD/target/release/mxref
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+for spec in "e4m3 e4m3 0" "e4m3 e5m2 0" "fp16 fp16 0" "bf16 bf16 0" "e5m2 e5m2 32"; do
+    set -- $spec
+    $MX gpu gen --a $1 --b $2 --m 16 --n 8 --k 64 --block $3 --tiles 30 --seed 5 -o "$T/v.bin" 2>/dev/null
+    $MX gpu eval --vectors "$T/v.bin" --numerics exact -o "$T/r.bin"
+    # Python reads both files and writes them again; the bytes must come back unchanged and
+    # mxref must accept the Python-written results.
+    (cd cuda && ../.venv/bin/python - "$T" <<'PY'
+import sys, numpy as np, mxgpu
+t = sys.argv[1]
+p = mxgpu.read_vectors(f"{t}/v.bin")
+mxgpu.write_vectors(f"{t}/w.bin", p)
+assert open(f"{t}/v.bin", "rb").read() == open(f"{t}/w.bin", "rb").read(), "vector rewrite differs"
+raw = open(f"{t}/r.bin", "rb").read()
+T, M, N, K = p.shape
+D = np.frombuffer(raw, dtype=np.uint32, offset=64).reshape(T, M, N)
+mxgpu.write_results(f"{t}/r2.bin", "python", D)
+PY
+    )
+    $MX gpu check --vectors "$T/v.bin" --results "$T/r2.bin" --numerics exact --show 0
+done
+# Probe analysis: partitions seen on Hopper map to the presets' layouts.
+(cd cuda && ../.venv/bin/python - <<'PY'
+import characterize as c
+pairs = [[k for k in range(32) if (k // 2) % 2 == h] for h in (0, 1)]
+assert c.layout_of(pairs, 32)[:2] == (16, {"interleaved": {"ways": 2, "span": 32, "chunk": 2}})
+assert c.layout_of([list(range(16)), list(range(16, 32))], 32)[:2] == (16, "contiguous")
+assert c.layout_of([list(range(32))], 32)[:2] == (32, "contiguous")
+assert c.layout_of([[0, 1, 2], [3, 4, 5, 6]], 7)[1] is None
+print("50-cuda: probe layout analysis ok")
+PY
+)
+echo "50-cuda: ok"
