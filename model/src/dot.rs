@@ -199,7 +199,12 @@ impl Dot {
         let c = decode_f32(ops.c);
         let flags = self.special_flags(ops);
         if flags != 0 || matches!(c.class, Class::Nan | Class::Inf) {
-            return Ok(self.special(ops));
+            let s = self.special(ops);
+            return Ok(if self.exact {
+                s
+            } else {
+                self.inf_after_overflow(ops, s)
+            });
         }
         let r = if self.exact {
             self.exact_dot(ops)

@@ -203,6 +203,21 @@ fn a_subnormal_accumulator_aligns_at_emin() {
     );
 }
 
+#[test]
+fn an_overflowed_half_meets_a_later_inf() {
+    // 2^127 x 2^127 overflows the first half to +Inf; the second half holds 1 x -Inf. Split K
+    // (Ampere): +Inf + -Inf = NaN; one group of 16 (Blackwell): 2^254 - Inf = -Inf.
+    let t = [(0, B2P127, B2P127), (8, 0x3f80, 0xff80)];
+    assert_eq!(
+        plain("ampere-mma-bf16", FormatId::Bf16, 16, &t, 0),
+        0x7fff_ffff
+    );
+    assert_eq!(
+        plain("blackwell-mma-bf16", FormatId::Bf16, 16, &t, 0),
+        0xff80_0000
+    );
+}
+
 /// An FP4 dot of 64 elements under a block-scaled preset.
 fn fp4(
     n: &Numerics,
@@ -301,7 +316,10 @@ fn code(r: &mut Rng, f: FormatId, center: u32) -> u32 {
         _ => (r.below(2) as u32) << (bits - 1),
     };
     let v = fm.decode(c).unwrap();
-    let finite = matches!(v.class, mxref_model::Class::Finite | mxref_model::Class::Zero);
+    let finite = matches!(
+        v.class,
+        mxref_model::Class::Finite | mxref_model::Class::Zero
+    );
     if finite || r.below(20) == 0 {
         c // finite, or an occasional NaN/Inf kept
     } else {

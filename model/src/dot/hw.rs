@@ -1,10 +1,10 @@
 //! The generic hardware-numerics engine: groups, alignment window, accumulator, promotion.
 //! Every preset but `exact` runs through here; the steps follow spec/numerics.md in order.
 
-use super::trace::{AccValue, Step, Trace};
+use super::trace::{AccValue, NoTrace, Step, Trace};
 use super::{pack, scale_lsb, Dot, Operands, Out, Small};
 use crate::add::{add_round, Term};
-use crate::elem::Small as Packed;
+use crate::elem::{Small as Packed, F_INF};
 use crate::format::{decode_f32, Class};
 use crate::numerics::{Accumulate, Align, CEntry, GroupLayout, ScaleApply, ShiftedOut};
 use crate::round::{self, msb, Raw, Round, Rounded, Target};
@@ -134,6 +134,42 @@ impl Dot {
         match (self.numerics.align, self.acc) {
             (Align::Nominal, Some(a)) => t.top().max(a.emin),
             _ => t.top(),
+        }
+    }
+
+    /// `s`, the result of the exact special rules, unless `s` is an Inf that meets an
+    /// accumulator an earlier group overflowed to the opposite Inf: then NaN, as when one
+    /// instruction's D = -Inf is the next one's C (split-K halves, chained instructions).
+    pub(super) fn inf_after_overflow(&self, ops: &Operands, s: u32) -> u32 {
+        let n = &self.numerics;
+        let c = decode_f32(ops.c);
+        let plain = n.promote.is_none()
+            && n.c_entry == CEntry::Accumulator
+            && n.group != 0
+            && n.group_layout == GroupLayout::Contiguous
+            && self.acc.is_some()
+            && n.acc == n.output
+            && matches!(c.class, Class::Finite | Class::Zero);
+        if s & 0x7fff_ffff != 0x7f80_0000 || !plain {
+            return s;
+        }
+        let inf = |i: usize| (self.ta.get(ops.a[i]).flags | self.tb.get(ops.b[i]).flags) & F_INF;
+        let Some(stop) = (0..ops.a.len()).find(|&i| inf(i) != 0) else {
+            return s;
+        };
+        let mut acc = Acc::Float(Term {
+            neg: c.neg,
+            sig: c.sig as u128,
+            lsb: c.exp,
+        });
+        self.groups(ops.a.len(), |g| {
+            if g.end <= stop {
+                self.group(ops, &g, &mut acc, 0, &mut NoTrace);
+            }
+        });
+        match acc {
+            Acc::Inf(neg) if neg != (s >> 31 == 1) => n.nan_bits,
+            _ => s,
         }
     }
 

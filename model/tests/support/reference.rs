@@ -499,7 +499,27 @@ pub fn general(
         !matches!(decode(sn, sa[j]), RV::Num { .. }) || !matches!(decode(sn, sb[j]), RV::Num { .. })
     }) || !matches!(decode_f32(c), RV::Num { .. });
     if specials {
-        return ex; // an Inf (NaN returned above)
+        // An Inf (NaN returned above). An accumulator that the groups before the first Inf
+        // product overflowed to the opposite Inf meets it: NaN (chained instructions).
+        let plain = n.promote.is_none()
+            && n.c_entry == CEntry::Accumulator
+            && n.group != 0
+            && n.group_layout == GroupLayout::Contiguous
+            && n.acc.man_bits.is_some()
+            && n.acc == n.output
+            && matches!(decode_f32(c), RV::Num { .. });
+        let is_inf = |r: RV| matches!(r, RV::Inf(_));
+        let first = (0..k).find(|&i| is_inf(decode(an, a[i])) || is_inf(decode(bn, b[i])));
+        if let (true, Some(i)) = (plain, first) {
+            let p = i / n.group * n.group;
+            if p > 0 {
+                let pre = general(n, spec, &a[..p], &b[..p], sa, sb, c);
+                if pre & 0x7fff_ffff == 0x7f80_0000 && (pre ^ ex) >> 31 == 1 {
+                    return n.nan_bits;
+                }
+            }
+        }
+        return ex;
     }
     let flush = n.flush_subnormal_inputs;
     let cq = match decode_f32(c) {
