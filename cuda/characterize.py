@@ -25,11 +25,20 @@ import mxgpu
 
 NP = {"e4m3": ml_dtypes.float8_e4m3fn, "e5m2": ml_dtypes.float8_e5m2,
       "fp16": np.float16, "bf16": ml_dtypes.bfloat16}
-CODE = {"e4m3": np.uint8, "e5m2": np.uint8, "fp16": np.uint16, "bf16": np.uint16}
+CODE = {"e4m3": np.uint8, "e5m2": np.uint8, "fp16": np.uint16, "bf16": np.uint16,
+        "tf32": np.uint32}
+# Products per instruction by input format.
+KSTEP = {"e4m3": 32, "e5m2": 32, "fp16": 16, "bf16": 16, "tf32": 8}
 
 
 def code(fmt, v):
     """Code of an exactly representable value (refuses anything inexact)."""
+    if fmt == "tf32":
+        # TF32's 19-bit code is the top of the FP32 pattern; its 13 low bits must be zero.
+        b = int(np.array([v], dtype=np.float32).view(np.uint32)[0])
+        if (float(np.float32(v)) != v and not math.isnan(v)) or b & 0x1FFF:
+            raise ValueError(f"{v} is not exact in tf32")
+        return b >> 13
     x = np.array([v], dtype=np.float64).astype(NP[fmt])
     if float(x[0].astype(np.float64)) != v and not math.isnan(v):
         raise ValueError(f"{v} is not exact in {fmt}")
@@ -50,8 +59,8 @@ class Prober:
     def __init__(self, path, K):
         self.path, self.K = path, K
         p = path.split("-")
-        if p[0] == "mma" and p[1] in ("f16", "bf16"):
-            self.fa = self.fb = "fp16" if p[1] == "f16" else "bf16"
+        if p[0] == "mma" and p[1] in ("f16", "bf16", "tf32"):
+            self.fa = self.fb = "fp16" if p[1] == "f16" else p[1]
         else:
             self.fa, self.fb = p[-2], p[-1]
         self.tile = (16, 8) if p[0] == "mma" else (64, 64)
@@ -182,8 +191,8 @@ def main():
         print(s, flush=True)
 
     path = args.path
-    K = 16 if path in ("mma-f16", "mma-bf16") else 32
-    pr = Prober(path, K)
+    pr = Prober(path, 32)
+    K = pr.K = KSTEP[pr.fa]
     log(f"# characterize {path}: {mxgpu.info()}")
     X = 2.0 ** 16
     # 1. Layout: a single product anywhere comes back exactly.
@@ -228,7 +237,10 @@ def main():
     # window ends higher and the small term is lost; with the subnormal's own leading one (as
     # after conversion to a wider format where it is normal) it is kept.
     sub_align = "not observable"
-    a_sub = float(np.array([1], dtype=CODE[pr.fa]).view(NP[pr.fa]).astype(np.float64)[0])
+    if pr.fa == "tf32":
+        a_sub = 2.0 ** -136
+    else:
+        a_sub = float(np.array([1], dtype=CODE[pr.fa]).view(NP[pr.fa]).astype(np.float64)[0])
     for eb in range(15, -1, -1):
         try:
             bb = code(pr.fb, 2.0 ** eb)
@@ -329,11 +341,11 @@ def main():
         log(f"  {nm} -> {x:#010x}")
         specials[nm] = f"{x:#010x}"
     specials["subnormal_input_kept"] = bits_f32(got[0]) != 0
-    nan_a = {"e4m3": 0x7F, "e5m2": 0x7F, "fp16": 0x7E00, "bf16": 0x7FC0}[pr.fa]
+    nan_a = {"e4m3": 0x7F, "e5m2": 0x7F, "fp16": 0x7E00, "bf16": 0x7FC0, "tf32": 0x3FE00}[pr.fa]
     nan_probes = [({i: (nan_a, code(pr.fb, 1.0))}, 0)]
-    if pr.fa in ("e5m2", "fp16", "bf16") and pr.fb in ("e5m2", "fp16", "bf16"):
-        inf_a = {"e5m2": 0x7C, "fp16": 0x7C00, "bf16": 0x7F80}[pr.fa]
-        inf_b = {"e5m2": 0x7C, "fp16": 0x7C00, "bf16": 0x7F80}[pr.fb]
+    infs = {"e5m2": 0x7C, "fp16": 0x7C00, "bf16": 0x7F80, "tf32": 0x3FC00}
+    if pr.fa in infs and pr.fb in infs:
+        inf_a, inf_b = infs[pr.fa], infs[pr.fb]
         nan_probes += [({i: (inf_a, code(pr.fb, 1.0))}, 0),
                        ({i: (inf_a, code(pr.fb, 0.0))}, 0),
                        ({i: (inf_a, code(pr.fb, 1.0)), k: (inf_a, code(pr.fb, -1.0))}, 0),

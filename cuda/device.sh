@@ -32,7 +32,8 @@ probe)
   build; [ -z "${PATHS:-}" ] && blackwell
   cd cuda
   for p in ${PATHS:-mma-e4m3-e4m3 mma-e5m2-e5m2 mma-e4m3-e5m2 mma-e5m2-e4m3 mma-f16 mma-bf16 \
-           wgmma-e4m3-e4m3 wgmma-e5m2-e5m2 wgmma-e4m3-e5m2}; do
+           mma-tf32 wgmma-e4m3-e4m3 wgmma-e5m2-e5m2 wgmma-e4m3-e5m2 wgmma-fp16-fp16 \
+           wgmma-bf16-bf16 wgmma-tf32-tf32}; do
     log characterize $p
     timeout 120 python3 characterize.py $p --json $W/$p.json --evidence $W/$p.txt 2>&1 | tail -40
   done

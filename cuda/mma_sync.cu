@@ -7,7 +7,7 @@
 //   A: T x 16 x K codes (row r of tile t is the A vector of output row r)
 //   B: T x 8  x K codes (row c is the B vector of output column c)
 //   C, D: T x 16 x 8 FP32 bits
-// Element width is 1 byte (FP8) or 2 bytes (FP16/BF16).
+// Element width is 1 byte (FP8), 2 bytes (FP16/BF16) or 4 (TF32 as FP32 bits).
 //
 // Fragment layouts follow the PTX ISA's "Matrix fragments for mma.m16n8k32" (8-bit types) and
 // "mma.m16n8k16" (16-bit types); cuda/characterize.py checks them with single-product probes.
@@ -26,6 +26,7 @@ enum Path : int {
   MMA_E5M2_E5M2 = 3,
   MMA_F16 = 4,
   MMA_BF16 = 5,
+  MMA_TF32 = 6,
 };
 
 template <int P>
@@ -143,6 +144,45 @@ __global__ void mma16_kernel(const uint16_t* __restrict__ A, const uint16_t* __r
   }
 }
 
+// TF32 inputs (FP32 bit patterns whose 13 low bits are zero), m16n8k8; K a multiple of 8.
+__global__ void mma_tf32_kernel(const uint32_t* __restrict__ A, const uint32_t* __restrict__ B,
+                                const uint32_t* __restrict__ C, uint32_t* __restrict__ D, int T,
+                                int K) {
+  int warp = (blockIdx.x * blockDim.x + threadIdx.x) / 32;
+  int lane = threadIdx.x % 32;
+  if (warp >= T) return;
+  int g = lane >> 2, t = lane & 3;
+  const uint32_t* At = A + (size_t)warp * 16 * K;
+  const uint32_t* Bt = B + (size_t)warp * 8 * K;
+  const uint32_t* Ct = C + (size_t)warp * 128;
+  uint32_t* Dt = D + (size_t)warp * 128;
+  float acc[4];
+  for (int i = 0; i < 4; i++) {
+    int row = g + (i >= 2 ? 8 : 0), col = 2 * t + (i & 1);
+    acc[i] = __uint_as_float(Ct[row * 8 + col]);
+  }
+  for (int k0 = 0; k0 < K; k0 += 8) {
+    // a_j: row g (j = 0, 2) / g + 8 (j = 1, 3), column t (j < 2) / t + 4 (j >= 2);
+    // b_j: column g, row t / t + 4.
+    uint32_t a[4], b[2];
+    for (int j = 0; j < 4; j++)
+      a[j] = At[(g + ((j & 1) ? 8 : 0)) * K + k0 + t + (j >= 2 ? 4 : 0)];
+    for (int j = 0; j < 2; j++) b[j] = Bt[g * K + k0 + t + 4 * j];
+    float d[4];
+    asm volatile(
+        "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%10,%11,%12,%13};\n"
+        : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]), "f"(acc[0]),
+          "f"(acc[1]), "f"(acc[2]), "f"(acc[3]));
+    for (int i = 0; i < 4; i++) acc[i] = d[i];
+  }
+  for (int i = 0; i < 4; i++) {
+    int row = g + (i >= 2 ? 8 : 0), col = 2 * t + (i & 1);
+    Dt[row * 8 + col] = __float_as_uint(acc[i]);
+  }
+}
+
 char g_err[512];
 
 int fail(const char* what, cudaError_t e) {
@@ -160,8 +200,8 @@ const char* mxgpu_error() { return g_err; }
 // Returns 0 on success; otherwise mxgpu_error() says why.
 int mxgpu_mma(int path, int T, int K, const void* A, const void* B, const uint32_t* C,
               uint32_t* D) {
-  int esz = path >= MMA_F16 ? 2 : 1;
-  int kstep = esz == 1 ? 32 : 16;
+  int esz = path == MMA_TF32 ? 4 : path >= MMA_F16 ? 2 : 1;
+  int kstep = esz == 1 ? 32 : esz == 2 ? 16 : 8;
   if (T <= 0 || K <= 0 || K % kstep != 0) {
     snprintf(g_err, sizeof g_err, "K must be a positive multiple of %d, T > 0", kstep);
     return 1;
@@ -192,6 +232,9 @@ int mxgpu_mma(int path, int T, int K, const void* A, const void* B, const uint32
     case MMA_E5M2_E5M2: mma8_kernel<MMA_E5M2_E5M2><<<blocks, threads>>>(a8, b8, c, d, T, K); break;
     case MMA_F16: mma16_kernel<MMA_F16><<<blocks, threads>>>(a16, b16, c, d, T, K); break;
     case MMA_BF16: mma16_kernel<MMA_BF16><<<blocks, threads>>>(a16, b16, c, d, T, K); break;
+    case MMA_TF32:
+      mma_tf32_kernel<<<blocks, threads>>>((const uint32_t*)dA, (const uint32_t*)dB, c, d, T, K);
+      break;
     default: snprintf(g_err, sizeof g_err, "unknown path %d", path); return 1;
   }
   if ((e = cudaGetLastError())) return fail("launch", e);

@@ -4,6 +4,7 @@
 Paths (name: what runs):
   mma-e4m3-e4m3 .. mma-e5m2-e5m2  PTX mma.sync.m16n8k32 FP8 (cuda/mma_sync.cu), tile 16x8
   mma-f16, mma-bf16               PTX mma.sync.m16n8k16, tile 16x8 (vectors in fp16 / bf16)
+  mma-tf32                        PTX mma.sync.m16n8k8 TF32, tile 16x8
   wgmma-<a>-<b>                   Triton tl.dot, which lowers to wgmma on sm_90a (QGMMA for FP8, HGMMA for
                                   fp16/bf16), tile 64x64
   cublas-<a>-<b>, cublas-fast-<a>-<b>
@@ -33,7 +34,8 @@ RES_MAGIC = b"MXGPURES"
 HEADER = 64
 
 # Element width in bytes by format name.
-WIDTH = {"e4m3": 1, "e5m2": 1, "fp16": 2, "bf16": 2}
+WIDTH = {"e4m3": 1, "e5m2": 1, "fp16": 2, "bf16": 2, "tf32": 4}
+UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32}
 
 
 class Problem:
@@ -79,8 +81,8 @@ def read_vectors(path):
         o += n
         return v
 
-    A = take(M * K * wa, np.uint8 if wa == 1 else np.uint16, (M, K))
-    B = take(N * K * wb, np.uint8 if wb == 1 else np.uint16, (N, K))
+    A = take(M * K * wa, UINT[wa], (M, K))
+    B = take(N * K * wb, UINT[wb], (N, K))
     SA = take(M * nsb, np.uint8, (M, nsb)) if nsb else None
     SB = take(N * nsb, np.uint8, (N, nsb)) if nsb else None
     C = take(M * N * 4, np.uint32, (M, N))
@@ -113,7 +115,7 @@ def write_results(path, name, D, device=""):
 
 # ---------------------------------------------------------------- mma.sync (CUDA C++)
 MMA_IDS = {"mma-e4m3-e4m3": 0, "mma-e4m3-e5m2": 1, "mma-e5m2-e4m3": 2, "mma-e5m2-e5m2": 3,
-           "mma-f16": 4, "mma-bf16": 5}
+           "mma-f16": 4, "mma-bf16": 5, "mma-tf32": 6}
 _lib = None
 
 
@@ -135,6 +137,9 @@ def run_mma(path, p):
         sys.exit(f"{path}: tiles must be 16 x 8, got {M} x {N}")
     D = np.empty((T, M, N), dtype=np.uint32)
     A, B, C = (np.ascontiguousarray(x) for x in (p.A, p.B, p.C))
+    if p.a_fmt == "tf32":
+        # The 19-bit TF32 code is the top of an FP32 bit pattern.
+        A, B = (np.ascontiguousarray(x << 13) for x in (A, B))
     rc = lib().mxgpu_mma(MMA_IDS[path], T, K, A.ctypes.data, B.ctypes.data, C.ctypes.data,
                          D.ctypes.data)
     if rc:
@@ -156,6 +161,9 @@ def _tdtype(fmt):
 
 def _dev(x, fmt):
     torch = _torch()
+    if fmt == "tf32":
+        # FP32 tensors holding exact TF32 values: the TF32 conversion leaves them unchanged.
+        return torch.from_numpy(np.ascontiguousarray(x << 13)).cuda().view(torch.float32)
     return torch.from_numpy(np.ascontiguousarray(x)).cuda().view(_tdtype(fmt))
 
 
@@ -170,7 +178,7 @@ def _triton_kernels():
 
     @triton.jit
     def wgmma_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
-                     KS: tl.constexpr):
+                     KS: tl.constexpr, PREC: tl.constexpr):
         t = tl.program_id(0)
         om = tl.arange(0, M)
         on = tl.arange(0, N)
@@ -179,7 +187,7 @@ def _triton_kernels():
         for k0 in range(0, K, KS):
             a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
             b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
-            acc = tl.dot(a, b, acc)
+            acc = tl.dot(a, b, acc, input_precision=PREC)
         tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
 
     @triton.jit
@@ -210,7 +218,7 @@ def _triton_kernels():
 def run_wgmma(path, p):
     torch = _torch()
     T, M, N, K = p.shape
-    ks = 32 if p.a_fmt in ("e4m3", "e5m2") else 16
+    ks = {"e4m3": 32, "e5m2": 32, "fp16": 16, "bf16": 16, "tf32": 8}[p.a_fmt]
     if M % 64 or N % 16 or K % ks:
         sys.exit(f"{path}: tiles must be M % 64 == 0, N % 16 == 0, K % {ks} == 0")
     A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)
@@ -219,7 +227,7 @@ def run_wgmma(path, p):
     k = _triton_kernels()["wgmma"]
     # One tl.dot per KS-wide step: wgmma m64nNk32 (FP8) or m64nNk16 (FP16/BF16) on one
     # accumulator that starts at C.
-    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, KS=ks, num_warps=4)
+    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, KS=ks, PREC="tf32", num_warps=4)
     torch.cuda.synchronize()
     return D.cpu().numpy().view(np.uint32)
 
@@ -261,8 +269,8 @@ def run_cublas(path, p, fast):
 def run(path, p):
     if path in MMA_IDS:
         want = path.split("-")[1:]
-        if want[0] in ("f16", "bf16"):
-            want = ["fp16" if want[0] == "f16" else "bf16"] * 2
+        if want[0] in ("f16", "bf16", "tf32"):
+            want = ["fp16" if want[0] == "f16" else want[0]] * 2
         if [p.a_fmt, p.b_fmt] != want:
             sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
         return run_mma(path, p)

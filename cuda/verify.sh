@@ -16,11 +16,13 @@ mma-e4m3-e5m2 e4m3 e5m2 16 8 32 0 hopper-mma-fp8
 mma-e5m2-e4m3 e5m2 e4m3 16 8 32 0 hopper-mma-fp8
 mma-f16 fp16 fp16 16 8 16 0 hopper-mma-f16
 mma-bf16 bf16 bf16 16 8 16 0 hopper-mma-bf16
+mma-tf32 tf32 tf32 16 8 8 0 hopper-mma-tf32
 wgmma-e4m3-e4m3 e4m3 e4m3 64 64 32 0 hopper-wgmma-fp8
 wgmma-e5m2-e5m2 e5m2 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-e4m3-e5m2 e4m3 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-fp16-fp16 fp16 fp16 64 64 16 0 hopper-wgmma-f16
 wgmma-bf16-bf16 bf16 bf16 64 64 16 0 hopper-wgmma-bf16
+wgmma-tf32-tf32 tf32 tf32 64 64 8 0 hopper-wgmma-tf32
 cublas-fast-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
 cublas-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8 --c-zero
 cublas-fast-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8-fast --c-zero

@@ -15,7 +15,7 @@ fi
 cargo build -q --release -p mxref
 MX=$PWD/target/release/mxref
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-for spec in "e4m3 e4m3 0" "e4m3 e5m2 0" "fp16 fp16 0" "bf16 bf16 0" "e5m2 e5m2 32"; do
+for spec in "e4m3 e4m3 0" "e4m3 e5m2 0" "fp16 fp16 0" "bf16 bf16 0" "tf32 tf32 0" "e5m2 e5m2 32"; do
     set -- $spec
     $MX gpu gen --a $1 --b $2 --m 16 --n 8 --k 64 --block $3 --tiles 30 --seed 5 -o "$T/v.bin" 2>/dev/null
     $MX gpu eval --vectors "$T/v.bin" --numerics exact -o "$T/r.bin"

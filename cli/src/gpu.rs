@@ -10,7 +10,8 @@
 //! A (M*K codes, row r is the A vector of output row r), B (N*K codes, row c is the B vector of
 //! output column c), SA (M*K/block), SB (N*K/block) when block > 0, C (M*N FP32 bits, LE).
 //! Result file: `"MXGPURES"`, u32 version, T, M, N, 24-byte path name, padded to 64 bytes,
-//! then T*M*N FP32 bits (LE). All codes here are one byte (every element format is <= 8 bits).
+//! then T*M*N FP32 bits (LE). A code takes 1 byte (formats up to 8 bits), 2 (FP16, BF16) or
+//! 4 (TF32: the 19-bit code, FP32 bits >> 13).
 
 use anyhow::{bail, Context, Result};
 use mxref_model::dot::{Dot, DotSpec, Operands};
@@ -134,12 +135,12 @@ impl Rng {
 
 /// Codes of one element format sorted into finite and special, for drawing.
 struct Codes {
-    finite: Vec<u16>,
-    special: Vec<u16>,
+    finite: Vec<u32>,
+    special: Vec<u32>,
     is_finite: Vec<bool>,
     /// Largest positive finite code.
-    max_pos: u16,
-    sign: u16,
+    max_pos: u32,
+    sign: u32,
     exp_bits: u32,
     man_bits: u32,
 }
@@ -147,21 +148,21 @@ struct Codes {
 impl Codes {
     fn new(id: FormatId) -> Result<Codes> {
         let f = id.format();
-        if f.role != Role::Element || f.bits() > 16 {
-            bail!("{id}: not an element format of at most 16 bits");
+        if f.role != Role::Element || f.bits() > 19 {
+            bail!("{id}: not an element format of at most 19 bits");
         }
         let (mut finite, mut special) = (vec![], vec![]);
         let mut is_finite = vec![false; f.codes() as usize];
         for c in 0..f.codes() {
             let v = f.decode(c).expect("code in range");
             if matches!(v.class, mxref_model::Class::Nan | mxref_model::Class::Inf) {
-                special.push(c as u16);
+                special.push(c);
             } else {
-                finite.push(c as u16);
+                finite.push(c);
                 is_finite[c as usize] = true;
             }
         }
-        let sign = 1u16 << (f.exp_bits + f.man_bits);
+        let sign = 1u32 << (f.exp_bits + f.man_bits);
         let max_pos = *finite.iter().filter(|&&c| c < sign).max().unwrap();
         Ok(Codes {
             finite,
@@ -174,7 +175,7 @@ impl Codes {
         })
     }
 
-    fn zero(&self, r: &mut Rng) -> u16 {
+    fn zero(&self, r: &mut Rng) -> u32 {
         if r.chance(2) {
             self.sign
         } else {
@@ -183,12 +184,12 @@ impl Codes {
     }
 
     /// A finite code with its exponent field in `lo..=hi` (random sign and mantissa).
-    fn in_band(&self, r: &mut Rng, lo: u32, hi: u32) -> u16 {
+    fn in_band(&self, r: &mut Rng, lo: u32, hi: u32) -> u32 {
         let top = (1u32 << self.exp_bits) - 1;
         let e = (lo + r.below((hi - lo + 1) as u64) as u32).min(top);
         let m = r.below(1 << self.man_bits) as u32;
         let neg = r.chance(2);
-        let code = ((e << self.man_bits) | m) as u16 | if neg { self.sign } else { 0 };
+        let code = (e << self.man_bits) | m | if neg { self.sign } else { 0 };
         if self.is_finite[code as usize] {
             code
         } else {
@@ -198,25 +199,24 @@ impl Codes {
     }
 }
 
-/// Bytes per element code in a vector file.
+/// Bytes per element code in a vector file: 1 up to 8 bits, 2 up to 16, else 4 (TF32's
+/// 19-bit code).
 fn width(id: FormatId) -> usize {
-    if id.format().bits() > 8 {
-        2
-    } else {
-        1
+    match id.format().bits() {
+        0..=8 => 1,
+        9..=16 => 2,
+        _ => 4,
     }
 }
 
-fn put(buf: &mut Vec<u8>, code: u16, w: usize) {
+fn put(buf: &mut Vec<u8>, code: u32, w: usize) {
     buf.extend_from_slice(&code.to_le_bytes()[..w]);
 }
 
 fn get(buf: &[u8], i: usize, w: usize) -> u32 {
-    if w == 1 {
-        buf[i] as u32
-    } else {
-        u16::from_le_bytes([buf[2 * i], buf[2 * i + 1]]) as u32
-    }
+    let mut b = [0u8; 4];
+    b[..w].copy_from_slice(&buf[w * i..w * (i + 1)]);
+    u32::from_le_bytes(b)
 }
 
 struct Header {
@@ -350,8 +350,8 @@ fn gen(a: GenArgs) -> Result<()> {
     let mut r = Rng(a.seed ^ 0x6d78_7265_6667_7075);
     let (m, n, k) = (a.m, a.n, a.k);
     let (wa, wb) = (width(a.a), width(a.b));
-    let mut am = vec![0u16; m * k];
-    let mut bm = vec![0u16; n * k];
+    let mut am = vec![0u32; m * k];
+    let mut bm = vec![0u32; n * k];
     let mut tile = Vec::with_capacity(h.tile_bytes());
     for _ in 0..a.tiles {
         // 0: every finite code alike; 1-3: narrow exponent bands per row (3 with many zeros);
