@@ -27,6 +27,13 @@ pub struct Args {
     /// Random streams: let formats change between the beats of one dot product.
     #[arg(long)]
     pub mixed: bool,
+    /// Random streams: only these element formats (comma-separated), as for an RTL build
+    /// with a reduced `ElemFmts` parameter.
+    #[arg(long, value_delimiter = ',')]
+    pub elements: Vec<FormatId>,
+    /// Random streams: no NVFP4 beats (an RTL build with `Nvfp4 = 0`).
+    #[arg(long)]
+    pub no_nvfp4: bool,
     /// Write a VCD waveform (RTL signal names) to this file.
     #[arg(long)]
     pub vcd: Option<PathBuf>,
@@ -571,10 +578,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if n > MAX_CYCLES {
                 bail!("--random: {n} cycles is more than the {MAX_CYCLES} a run holds in memory");
             }
-            let cfg = StimConfig {
+            let mut cfg = StimConfig {
                 mixed_formats: args.mixed,
+                nvfp4: !args.no_nvfp4,
                 ..StimConfig::default()
             };
+            if !args.elements.is_empty() {
+                cfg.elements = 0;
+                for f in &args.elements {
+                    if !FormatId::elements().any(|e| e == *f) {
+                        bail!("--elements: {f} is not an MX element format");
+                    }
+                    cfg.elements |= 1 << fmt_code(*f);
+                }
+            }
             random_stream(args.seed, n, cfg)
         }
         (None, None) => bail!("give --stimulus FILE or --random N"),

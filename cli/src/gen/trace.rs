@@ -24,6 +24,7 @@ pub fn stimulus(seed: u64, cycles: usize) -> Vec<Inputs> {
         StimConfig {
             mixed_formats: true,
             max_beats: 8,
+            ..StimConfig::default()
         },
     ));
     v.extend(std::iter::repeat_n(Inputs::default(), 8));

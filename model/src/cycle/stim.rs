@@ -38,6 +38,11 @@ pub struct StimConfig {
     pub mixed_formats: bool,
     /// Most beats per dot product.
     pub max_beats: u32,
+    /// Element formats to draw from: bit i allows `a_fmt`/`b_fmt` code i (the RTL's
+    /// `ElemFmts` parameter), e.g. `0b000011` for an FP8-only build.
+    pub elements: u8,
+    /// Draw NVFP4 beats (the RTL's `Nvfp4` parameter).
+    pub nvfp4: bool,
 }
 
 impl Default for StimConfig {
@@ -45,6 +50,8 @@ impl Default for StimConfig {
         StimConfig {
             mixed_formats: false,
             max_beats: 4,
+            elements: 0b11_1111,
+            nvfp4: true,
         }
     }
 }
@@ -189,12 +196,18 @@ pub fn random_stream(seed: u64, cycles: usize, cfg: StimConfig) -> Vec<Inputs> {
             out.push(bubble);
         }
         let n = 1 + r.below(cfg.max_beats as u64) as u32;
-        let pick = |r: &mut Rng| ELEMENTS[r.below(6) as usize];
-        let (mut a_fmt, mut b_fmt, mut nvfp4) = (pick(&mut r), pick(&mut r), r.chance(1, 4));
+        let allowed: Vec<FormatId> = (0..ELEMENTS.len())
+            .filter(|&k| cfg.elements >> k & 1 == 1)
+            .map(|k| ELEMENTS[k])
+            .collect();
+        assert!(!allowed.is_empty(), "StimConfig::elements allows no format");
+        let pick = |r: &mut Rng| allowed[r.below(allowed.len() as u64) as usize];
+        let nv = |r: &mut Rng| cfg.nvfp4 && r.chance(1, 4);
+        let (mut a_fmt, mut b_fmt, mut nvfp4) = (pick(&mut r), pick(&mut r), nv(&mut r));
         let c = c_code(&mut r);
         for k in 0..n {
             if cfg.mixed_formats && k > 0 && r.chance(1, 2) {
-                (a_fmt, b_fmt, nvfp4) = (pick(&mut r), pick(&mut r), r.chance(1, 4));
+                (a_fmt, b_fmt, nvfp4) = (pick(&mut r), pick(&mut r), nv(&mut r));
             }
             let mut i = beat(&mut r, a_fmt, b_fmt, nvfp4);
             i.first = k == 0;
