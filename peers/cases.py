@@ -109,6 +109,22 @@ class Gen:
             return s | ((127 + 100 + self.below(28)) << 23) | self.bits(23)  # huge
         return self.r.choice([0x7F800000, 0xFF800000, 0x7FC00000, s])
 
+    def c16(self):
+        """FP16 code of C for FP16-output paths: zeros, moderate, anywhere, extremes, specials."""
+        kind = self.below(16)
+        s = self.bits(1) << 15
+        if kind < 3:
+            return s
+        if kind < 10:
+            return s | ((15 + self.below(13) - 6) << 10) | self.bits(10)
+        if kind < 13:
+            return s | (self.below(31) << 10) | self.bits(10)
+        if kind == 13:
+            return s | self.r.choice([0x7BFF, 0x0400, 0x0001, 0x03FF])
+        if kind == 14:
+            return s | self.bits(10)  # subnormal
+        return self.r.choice([0x7C00, 0xFC00, 0x7E00, s])
+
     def scale(self, fmt):
         if fmt == "e8m0":
             if self.chance(0.003):
@@ -126,7 +142,7 @@ class Gen:
 
 def tile(job, t):
     """Operands of tile t: A (m x k codes, row-major), B (k x n codes, B[l][j]), C (m x n FP32
-    bits), scale_A (m x k/block), scale_B (k/block x n)."""
+    bits, or FP16 codes for an FP16-output job), scale_A (m x k/block), scale_B (k/block x n)."""
     g = Gen(job, t)
     m, n, k = job["m"], job["n"], job["k"]
     A = [g.vector(job["a_fmt"], k)[0] for _ in range(m)]
@@ -137,7 +153,10 @@ def tile(job, t):
             half = Bt[j][: k // 2]
             Bt[j] = half + half
     B = [[Bt[j][l] for j in range(n)] for l in range(k)]
-    C = [[g.c_value(job.get("c_no_inf", False)) for _ in range(n)] for _ in range(m)]
+    if job.get("d16"):
+        C = [[g.c16() for _ in range(n)] for _ in range(m)]
+    else:
+        C = [[g.c_value(job.get("c_no_inf", False)) for _ in range(n)] for _ in range(m)]
     sa = sb = None
     if job.get("scale_fmt"):
         nb = k // job["block"]

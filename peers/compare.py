@@ -107,8 +107,12 @@ def dot_lines(job, t, numerics):
     m, n, k = job["m"], job["n"], job["k"]
     for i in range(m):
         for j in range(n):
+            c = C[i][j]
+            if job.get("d16"):
+                # FP16 C: the FP32 pattern of its value (exact; a NaN stays a NaN).
+                c = struct.unpack("<I", struct.pack("<f", struct.unpack("<e", struct.pack("<H", c))[0]))[0]
             line = {"a_fmt": job["a_fmt"], "b_fmt": job["b_fmt"], "a": A[i],
-                    "b": [B[l][j] for l in range(k)], "c": f"0x{C[i][j]:08x}",
+                    "b": [B[l][j] for l in range(k)], "c": f"0x{c:08x}",
                     "numerics": numerics}
             if job["scale_fmt"]:
                 line.update(scale_fmt=job["scale_fmt"], block=job["block"], sa=sa[i],

@@ -9,6 +9,7 @@ the GPU work's harness (cuda/characterize.py Prober, cuda/mma_sync.cu, Triton wg
   python3 peers/hopper_probe.py        (after cuda/device.sh has built cuda/build/libmxgpu.so)
 """
 import json
+import math
 import os
 import sys
 
@@ -19,6 +20,12 @@ from characterize import Prober, code  # noqa: E402
 def probes(fmt):
     c = lambda v: code(fmt, v)  # noqa: E731
     z = c(0.0)
+    # Sign of an exact zero: C = -0 and all 16 products -0 (-0 x +0), then one +0 product.
+    nz = {k: (c(-0.0), z) for k in range(16)}
+    zero_sign = [
+        ("C = -0, every product -0", nz, 0x80000000, {"IEEE (-0)": -0.0, "+0 (MMA-Sim)": 0.0}),
+        ("C = -0, products -0 but one +0 (control)", {**nz, 5: (z, z)}, 0x80000000, {"IEEE (+0)": 0.0}),
+    ]
     if fmt == "bf16":
         p = (1 + 2**-7) ** 2 * 2.0**-30
         return [
@@ -31,12 +38,12 @@ def probes(fmt):
              {"zero C excluded": 2.0**-140 - 2.0**-149, "zero C at -126 (MMA-Sim)": 2.0**-140}),
             ("subnormal C = 2^-130 and -2^-153", {0: (c(-(2.0**-77)), c(2.0**-76))}, 0x00080000,
              {"C by leading bit": 2.0**-130 - 2.0**-149, "C at -126 (MMA-Sim)": 2.0**-130}),
-        ]
+        ] + zero_sign
     return [
         ("zero x 2^15 beside a small product", {0: (z, c(2.0**15)), 1: (c(1 + 2**-10), c((1 + 2**-10) * 2**-12))}, 0,
          {"zeros excluded or at -126 (MMA-Sim)": (1 + 2**-10) ** 2 * 2.0**-12,
           "zero at fp16 emin -14": (1 + 2**-9) * 2.0**-12}),
-    ]
+    ] + zero_sign
 
 
 def main():
@@ -51,7 +58,7 @@ def main():
             continue
         rows = []
         for (name, _, cbits, expect), g in zip(ps, got):
-            match = [r for r, v in expect.items() if v == g]
+            match = [r for r, v in expect.items() if v == g and math.copysign(1, v) == math.copysign(1, g)]
             rows.append({"probe": name, "c": f"0x{cbits:08x}", "d": g.hex(), "matches": match})
         out[path] = rows
     print(json.dumps(out, indent=1))

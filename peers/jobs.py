@@ -17,16 +17,17 @@ def _job(preset, cls, arch, qual, m, n, k, a, b, scale=None, block=None, dots=DO
                 a_fmt=a, b_fmt=b, scale_fmt=scale, block=block, dots=dots)
 
 
-def _mma(preset, arch, shape, a, b, dots=DOTS):
+def _mma(preset, arch, shape, a, b, dots=DOTS, d16=False):
     m, rest = shape[1:].split("n")
     n, k = rest.split("k")
-    qual = f"{shape}.f32.{PTX[a]}.{PTX[b]}.f32"
-    return _job(preset, "mma", arch, qual, int(m), int(n), int(k), a, b, dots=dots)
+    d = "f16" if d16 else "f32"
+    qual = f"{shape}.{d}.{PTX[a]}.{PTX[b]}.{d}"
+    return dict(_job(preset, "mma", arch, qual, int(m), int(n), int(k), a, b, dots=dots), d16=d16)
 
 
-def _warpgroup(preset, cls, arch, m, k, a, b, dots=DOTS):
-    qual = f"m{m}n8k{k}.f32.{PTX[a]}.{PTX[b]}"
-    return _job(preset, cls, arch, qual, m, 8, k, a, b, dots=dots)
+def _warpgroup(preset, cls, arch, m, k, a, b, dots=DOTS, d16=False):
+    qual = f"m{m}n8k{k}.{'f16' if d16 else 'f32'}.{PTX[a]}.{PTX[b]}"
+    return dict(_job(preset, cls, arch, qual, m, 8, k, a, b, dots=dots), d16=d16)
 
 
 FP8_PAIRS = [("e4m3", "e4m3"), ("e5m2", "e5m2"), ("e4m3", "e5m2"), ("e5m2", "e4m3")]
@@ -93,7 +94,17 @@ def jobs():
         J.append(_job("rtxblackwell-mma-mxf4nvf4", "mma_block_scale", "RTX Blackwell",
                       f"m16n8k64.block{block}.f32.e2m1.e2m1.f32.{ptx}", 16, 8, 64, "e2m1", "e2m1",
                       scale, block))
+    # FP16 C and D (C and D are FP16; mxref returns D as the FP32 pattern of its FP16 value).
+    J.append(_mma("volta-mma-f16-f16out", "Volta", "m8n8k4", "fp16", "fp16", d16=True))
+    J.append(_mma("turing-mma-f16-f16out", "Turing", "m16n8k8", "fp16", "fp16", d16=True))
+    J.append(_mma("ampere-mma-f16-f16out", "Ampere", "m16n8k16", "fp16", "fp16", d16=True))
+    for a, b in FP8_PAIRS:
+        J.append(_mma("ada-mma-fp8-f16out", "Ada Lovelace", "m16n8k32", a, b, d16=True))
+    J.append(_warpgroup("hopper-wgmma-f16-f16out", "wgmma", "Hopper", 64, 16, "fp16", "fp16", d16=True))
+    J.append(_warpgroup("blackwell-tcgen05-f16-f16out", "tcgen05mma", "Blackwell", 64, 16, "fp16", "fp16",
+                        d16=True))
     for j in J:
+        j.setdefault("d16", False)
         # MMA-Sim's FP4 block-scaled path raises OverflowError on C = +-Inf (spec/presets.md):
         # its cases keep C finite so that the rest of each tile is compared.
         j["c_no_inf"] = j["k"] == 64 and j["scale_fmt"] is not None

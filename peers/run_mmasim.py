@@ -54,7 +54,7 @@ def run_tile(sim, torch, job, t):
     else:
         At = _tensor(torch, [c for r in A for c in r], job["a_fmt"]).reshape(m, k)
         Btt = _tensor(torch, [c for r in B for c in r], job["b_fmt"]).reshape(k, n)
-    Ct = _tensor(torch, [c for r in C for c in r], "f32").reshape(m, n)
+    Ct = _tensor(torch, [c for r in C for c in r], "fp16" if job["d16"] else "f32").reshape(m, n)
     if job["scale_fmt"]:
         nb = k // job["block"]
         SA = _tensor(torch, [c for r in sa for c in r], job["scale_fmt"]).reshape(m, nb)
@@ -62,6 +62,8 @@ def run_tile(sim, torch, job, t):
         D = sim(At, Btt, Ct, SA, SB)
     else:
         D = sim(At, Btt, Ct)
+    # An FP16 D is widened exactly to FP32 (NaN 0x7FFF becomes 0x7FFFE000).
+    D = D.float() if job["d16"] else D
     return [v & 0xFFFFFFFF for v in D.contiguous().view(torch.int32).flatten().tolist()]
 
 

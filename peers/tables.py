@@ -35,10 +35,10 @@ def presets():
             p["group"], "" if lay == "contiguous" else lay, p["window_bits"], p.get("shifted_out", "truncate"),
             scale, p.get("align", "nominal"), f"{p['accumulate']}, C {p['c_entry']}", fmt_float(p["acc"]),
             f"every {promote['every']} {promote['round']}" if promote else "-", fmt_float(p["output"]),
-            p.get("nan_bits", "0x7fc00000")))
+            p.get("nan_bits", "0x7fc00000") + ("" if p.get("zero_sign", "ieee") == "ieee" else ", +0")))
         rows[-1] += " " + (p.get("status") or "(none recorded)") + " |"
     head = ("| name | instruction | inputs | group | window | scale | align | accumulate | acc | promote | "
-            "output | NaN | status |\n|" + "---|" * 13)
+            "output | NaN, exact zero | status |\n|" + "---|" * 13)
     print(head)
     print("\n".join(rows))
 

@@ -125,6 +125,7 @@ fn text_block(n: &Numerics) -> String {
         .into(),
     );
     row("nan_bits", format!("0x{:08x}", n.nan_bits));
+    row("zero_sign", format!("{:?}", n.zero_sign).to_lowercase());
     row("source", n.source.clone());
     row("description", n.description.clone());
     o

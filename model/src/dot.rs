@@ -7,7 +7,7 @@
 use crate::add::Term;
 use crate::elem::{self, Elem, Table, F_INF, F_NAN};
 use crate::format::{decode_f32, Class, FormatId, Role};
-use crate::numerics::{Numerics, ScaleApply};
+use crate::numerics::{Numerics, ScaleApply, ZeroSign};
 use crate::round::{self, Raw, Round, Rounded, Target};
 use crate::wide::Wide;
 use std::fmt;
@@ -374,7 +374,7 @@ impl Dot {
     /// addition of zeros under every rounding but toward -Inf); otherwise +0.
     fn zero_bits(&self, ops: &Operands) -> u32 {
         let c = decode_f32(ops.c);
-        if !(c.class == Class::Zero && c.neg) {
+        if !(c.class == Class::Zero && c.neg) || self.numerics.zero_sign == ZeroSign::Plus {
             return 0;
         }
         let bs = self.spec.block;

@@ -99,6 +99,17 @@ pub enum CEntry {
     End,
 }
 
+/// Sign of a result whose exact sum is zero (C and every product zero, or cancelling).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroSign {
+    /// IEEE 754 addition of zeros: -0 only when C and every product are -0.
+    #[default]
+    Ieee,
+    /// Always +0 (measured on Hopper tensor cores: C = -0 with all products -0 gives +0).
+    Plus,
+}
+
 /// A floating-point format for an accumulator or an output: IEEE-like layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FloatSpec {
@@ -180,6 +191,9 @@ pub struct Numerics {
     /// (`null`: the whole block). Each chunk is scaled by its block's scales and is one term.
     #[serde(default)]
     pub block_sum_chunk: Option<usize>,
+    /// Sign of an exactly-zero result.
+    #[serde(default)]
+    pub zero_sign: ZeroSign,
     /// The bit pattern of a NaN result.
     #[serde(default = "canonical_nan", with = "hex_u32")]
     pub nan_bits: u32,
@@ -377,6 +391,13 @@ pub const PRESETS: &[(&str, &str)] = &[
     preset_file!("rtxblackwell-mma-tf32"),
     preset_file!("turing-mma-f16"),
     preset_file!("volta-mma-f16"),
+    // FP16 D (returned as the FP32 pattern of the FP16 value).
+    preset_file!("volta-mma-f16-f16out"),
+    preset_file!("turing-mma-f16-f16out"),
+    preset_file!("ampere-mma-f16-f16out"),
+    preset_file!("ada-mma-fp8-f16out"),
+    preset_file!("hopper-wgmma-f16-f16out"),
+    preset_file!("blackwell-tcgen05-f16-f16out"),
 ];
 
 /// Look up a built-in preset by name.

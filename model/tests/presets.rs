@@ -218,6 +218,25 @@ fn an_overflowed_half_meets_a_later_inf() {
     );
 }
 
+#[test]
+fn an_exact_zero_is_plus_zero() {
+    // Measured on an H100 (mma.sync and wgmma, f16 and bf16): C = -0 with every product -0
+    // gives +0, where IEEE 754 addition gives -0 (the `exact` rule).
+    let t: Vec<(usize, u32, u32)> = (0..16).map(|i| (i, 0x8000, 0)).collect();
+    assert_eq!(
+        plain("hopper-wgmma-f16", FormatId::Fp16, 16, &t, 0x8000_0000),
+        0
+    );
+    let n = Numerics {
+        zero_sign: mxref_model::numerics::ZeroSign::Ieee,
+        ..preset("hopper-wgmma-f16").unwrap()
+    };
+    assert_eq!(
+        plain_n(&n, FormatId::Fp16, 16, &t, 0x8000_0000),
+        0x8000_0000
+    );
+}
+
 /// An FP4 dot of 64 elements under a block-scaled preset.
 fn fp4(
     n: &Numerics,

@@ -8,7 +8,7 @@
 
 use mxref_model::dot::DotSpec;
 use mxref_model::numerics::{
-    Accumulate, Align, CEntry, GroupLayout, Numerics, ScaleApply, ShiftedOut,
+    Accumulate, Align, CEntry, GroupLayout, Numerics, ScaleApply, ShiftedOut, ZeroSign,
 };
 use mxref_model::{FormatId, Round};
 use num_bigint::BigInt;
@@ -746,6 +746,7 @@ pub fn general(
         St::Fin(v) if !v.is_zero() => pack32(&v),
         St::Fin(_) => match last {
             Some(l) if !l.is_zero() => (l.neg() as u32) << 31,
+            _ if n.zero_sign == ZeroSign::Plus => 0,
             _ => zero_rule(spec, a, b, sa, sb, c, flush),
         },
     }
