@@ -6,13 +6,15 @@ Makefiles) on vector files from the Rust cycle model.
   cocotb/run.py --vectors FILE [FILE ...]     replay given vector files
   cocotb/run.py --suites FILE [FILE ...]      stream committed dot suites (JSON Lines)
 
-Committed suites testvectors/*/rtl.jsonl are streamed by default (--suites with no files: none).
+Committed suites are replayed by default: testvectors/*/rtl.jsonl streamed as dot products,
+testvectors/trace/*.jsonl cycle by cycle (--suites / --traces with no files: none).
 
 The seed is printed; rerun with --seed to replay. Needs the mxref binary (MXREF_BIN, default
 target/release/mxref) and the tools of requirements-rtl.txt (see ci/steps/40-rtl.sh).
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -29,6 +31,31 @@ RTL = ["mx_pkg.sv", "mx_dot_mul.sv", "mx_dot_align.sv", "mx_dot_add.sv", "mx_dot
        "mx_dot_round.sv", "mx_dot.sv"]
 
 
+FMTS = ["e4m3", "e5m2", "e2m3", "e3m2", "e2m1", "int8"]
+
+
+def trace_to_vectors(src: Path, dst: Path) -> None:
+    """A committed `trace` suite (JSON Lines, one cycle a line; spec/vectors.md) as a vector
+    file, line for line, so a mismatch's line number is the suite's."""
+    def word(codes):
+        return "".join(f"{int(c):02x}" for c in reversed(codes))
+
+    with open(src) as f, open(dst, "w") as out:
+        for n, text in enumerate(f, 1):
+            t = json.loads(text)
+            try:
+                nv = int(t["nvfp4"])
+                sa = t["sa"][0] | (t["sa"][1] << 8 if nv else 0)
+                sb = t["sb"][0] | (t["sb"][1] << 8 if nv else 0)
+                out.write(f"{int(t['rst'])} {int(t['valid'])} {int(t['first'])} "
+                          f"{int(t['last'])} {FMTS.index(t['a_fmt'])} "
+                          f"{FMTS.index(t['b_fmt'])} {nv} {word(t['a'])} {word(t['b'])} "
+                          f"{sa:04x} {sb:04x} {int(t['c'], 16):08x} {int(t['out_valid'])} "
+                          f"{int(t['d'], 16):08x}\n")
+            except (KeyError, ValueError, IndexError) as e:
+                raise SystemExit(f"{src}: line {n}: {e!r}") from None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--random", type=int, metavar="CYCLES", help="random stream length")
@@ -36,6 +63,8 @@ def main() -> int:
     ap.add_argument("--vectors", nargs="*", default=[], help="vector files to replay")
     ap.add_argument("--suites", nargs="*", default=None,
                     help="committed dot suites to stream (default: testvectors/*/rtl.jsonl)")
+    ap.add_argument("--traces", nargs="*", default=None,
+                    help="committed trace suites to replay (default: testvectors/trace/*.jsonl)")
     ap.add_argument("--waves", action="store_true", help="write a waveform (dump.vcd)")
     args = ap.parse_args()
 
@@ -50,6 +79,14 @@ def main() -> int:
         subprocess.run([mxref, "sim", "--random", str(args.random), "--seed", str(seed),
                         "--mixed", "--quiet", "--vectors", str(path)], check=True)
         vectors.append(str(path))
+    traces = args.traces
+    if traces is None:
+        traces = sorted((ROOT / "testvectors" / "trace").glob("*.jsonl"))
+    for t in traces:
+        dst = tmp / (Path(t).stem + ".trace.vec")
+        trace_to_vectors(Path(t), dst)
+        print(f"cocotb/run.py: trace suite {t} -> {dst}")
+        vectors.append(str(dst))
     suites = args.suites
     if suites is None:
         suites = sorted(str(p) for p in (ROOT / "testvectors").glob("*/rtl.jsonl"))

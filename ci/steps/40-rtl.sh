@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RTL (rtl/mx_dot.sv): Verilator lint -Wall; cocotb random co-simulation against the Rust
 # cycle model (>= 10^5 beats, seed printed; MXREF_RTL_SEED=S replays); the fast Verilator C++
-# harness on 10^6 cycles, vectors/s printed. About 1.5 minutes on 2 cores after the venv.
+# harness on 10^6 cycles (vectors/s printed) and on the FP8-only build. About 1.5 minutes on 2
+# idle cores once the venv and the release binary exist.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if ! command -v g++ >/dev/null || ! command -v make >/dev/null; then
@@ -40,3 +41,11 @@ verilator --cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast -Wno-fata
 "$MXREF_BIN" sim --random "${MXREF_FAST_CYCLES:-1000000}" --seed "$seed" --mixed --quiet \
     --vectors "$tmp/fast.vec"
 "$tmp/obj/harness" "$tmp/fast.vec"
+
+echo "-- FP8-only build (ElemFmts=6'b000011, Nvfp4=0), fast harness on FP8-only stimulus"
+verilator --cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast -Wno-fatal \
+    -MAKEFLAGS "CFG_CXXFLAGS_PCH_I=-include" -Mdir "$tmp/obj8" --top-module mx_dot \
+    -GElemFmts=6\'b000011 -GNvfp4=0 "${RTL[@]}" cocotb/fast/harness.cpp -o harness >/dev/null
+"$MXREF_BIN" sim --random 200000 --seed "$seed" --mixed --elements e4m3,e5m2 --no-nvfp4 \
+    --quiet --vectors "$tmp/fp8.vec"
+"$tmp/obj8/harness" "$tmp/fp8.vec"
