@@ -42,13 +42,21 @@ fn numerics(c: &mut Cursor) -> Numerics {
         n.align = c.pick(&[Align::Nominal, Align::Leading]);
     }
     if c.bool() {
-        n.window_bits = if c.bool() { None } else { Some(c.u8() as u32 % 66) };
+        n.window_bits = if c.bool() {
+            None
+        } else {
+            Some(c.u8() as u32 % 66)
+        };
     }
     if c.bool() {
         n.shifted_out = c.pick(&[ShiftedOut::Truncate, ShiftedOut::Rne]);
     }
     if c.bool() {
-        n.scale = c.pick(&[ScaleApply::Product, ScaleApply::BlockSum, ScaleApply::Promote]);
+        n.scale = c.pick(&[
+            ScaleApply::Product,
+            ScaleApply::BlockSum,
+            ScaleApply::Promote,
+        ]);
     }
     if c.bool() {
         n.accumulate = c.pick(&[Accumulate::Fused, Accumulate::Separate]);
@@ -57,7 +65,11 @@ fn numerics(c: &mut Cursor) -> Numerics {
         n.c_entry = c.pick(&[CEntry::Accumulator, CEntry::End]);
     }
     if c.bool() {
-        n.acc.man_bits = if c.bool() { None } else { Some(c.u8() as u32 % 66) };
+        n.acc.man_bits = if c.bool() {
+            None
+        } else {
+            Some(c.u8() as u32 % 66)
+        };
         n.acc.exp_bits = 2 + c.u8() as u32 % 14;
         n.acc.round = c.pick(&ROUNDS);
         n.acc.subnormals = c.bool();
@@ -93,7 +105,9 @@ fn numerics(c: &mut Cursor) -> Numerics {
 fuzz_target!(|data: &[u8]| {
     let mut c = Cursor::new(data);
     let n = numerics(&mut c);
-    let elems: Vec<FormatId> = FormatId::elements().chain(FormatId::wide_elements()).collect();
+    let elems: Vec<FormatId> = FormatId::elements()
+        .chain(FormatId::wide_elements())
+        .collect();
     let scales: Vec<FormatId> = FormatId::scales().collect();
     let spec = DotSpec {
         a_fmt: c.pick(&elems),
@@ -139,5 +153,9 @@ fuzz_target!(|data: &[u8]| {
         d, g,
         "fast 0x{d:08x} != generic 0x{g:08x}\nspec {spec:?}\nnumerics {n:?}\nops {ops:?}"
     );
-    assert_eq!(dot.explain(&ops).expect("explain").d, d, "explain differs from eval");
+    assert_eq!(
+        dot.explain(&ops).expect("explain").d,
+        d,
+        "explain differs from eval"
+    );
 });

@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let again = Numerics::from_json(&serde_json::to_string(&n).expect("serialize"))
         .expect("a validated Numerics re-reads");
     assert_eq!(again, n);
-    for (f, block) in [(FormatId::E4m3, 32), (FormatId::E2m1, 16), (FormatId::E5m2, 1)] {
+    for (f, block) in [
+        (FormatId::E4m3, 32),
+        (FormatId::E2m1, 16),
+        (FormatId::E5m2, 1),
+    ] {
         let spec = DotSpec {
             a_fmt: f,
             b_fmt: f,
@@ -28,8 +32,12 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let k = 64 / block * block;
-        let a: Vec<u32> = (0..k as u32).map(|i| (i * 37 + 5) % f.format().codes()).collect();
-        let b: Vec<u32> = (0..k as u32).map(|i| (i * 11 + 3) % f.format().codes()).collect();
+        let a: Vec<u32> = (0..k as u32)
+            .map(|i| (i * 37 + 5) % f.format().codes())
+            .collect();
+        let b: Vec<u32> = (0..k as u32)
+            .map(|i| (i * 11 + 3) % f.format().codes())
+            .collect();
         let s: Vec<u32> = (0..k / block).map(|i| 120 + i as u32 % 16).collect();
         let ops = Operands {
             a: &a,

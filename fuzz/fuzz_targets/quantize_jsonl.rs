@@ -2,7 +2,7 @@
 //! line/field error; never a panic, hang or unbounded allocation.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mxref_fuzz::{quantize, jsonl, numerics_are_presets, scratch};
+use mxref_fuzz::{jsonl, numerics_are_presets, quantize, scratch};
 
 fuzz_target!(|data: &[u8]| {
     if !numerics_are_presets(data) {

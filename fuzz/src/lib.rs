@@ -64,15 +64,14 @@ pub fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
 /// Whether every line's `numerics` (if a string) names a built-in preset. Other strings are
 /// file paths, and a fuzzer must not make the CLI read arbitrary files (/dev/zero never ends).
 pub fn numerics_are_presets(data: &[u8]) -> bool {
-    data.split(|&b| b == b'\n').all(|l| {
-        match serde_json::from_slice::<serde_json::Value>(l) {
+    data.split(|&b| b == b'\n')
+        .all(|l| match serde_json::from_slice::<serde_json::Value>(l) {
             Ok(v) => match v.get("numerics") {
                 Some(serde_json::Value::String(s)) => mxref_model::numerics::preset(s).is_some(),
                 _ => true,
             },
             Err(_) => true,
-        }
-    })
+        })
 }
 
 /// `mxref check`'s verdict function (crate-visible in the CLI), for the check_files target.
