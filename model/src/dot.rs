@@ -399,6 +399,14 @@ impl Dot {
     /// (the fast path is chosen only for them).
     #[inline(always)]
     fn block_sum(&self, a: &[u32], b: &[u32]) -> i128 {
+        if let (true, Some(ia), Some(ib)) = (self.narrow, self.ta.ival256(), self.tb.ival256()) {
+            // 256-entry tables indexed by a u8: no bounds checks (codes were range-checked).
+            let mut s = 0i64;
+            for (&x, &y) in a.iter().zip(b) {
+                s += ia[x as u8 as usize] * ib[y as u8 as usize];
+            }
+            return s as i128;
+        }
         if self.narrow {
             let mut s = 0i64;
             for (&x, &y) in a.iter().zip(b) {
@@ -573,6 +581,9 @@ fn pack(neg: bool, r: Rounded, t: &Target, subnormals: bool) -> u32 {
             let is_sub = sig >> t.man_bits == 0;
             if is_sub && !subnormals {
                 return s;
+            }
+            if *t == Target::FP32 {
+                return crate::format::pack_f32(neg, r);
             }
             // The value sig * 2^(exp - man_bits) is exactly representable in FP32 because
             // the output format fits inside it (validated).

@@ -59,6 +59,8 @@ pub struct Table {
     /// One entry per code for formats of up to [`TABLE_BITS`] bits; empty for wider formats,
     /// which are decoded on the fly.
     pub entries: Vec<Elem>,
+    /// `ival` of every code, padded to 256 entries (formats of <= 8 bits; else empty).
+    pub ival_pad: Vec<i64>,
     /// `entries` packed for the hot loop, padded to 256 entries for formats of <= 8 bits so
     /// a `u8` index needs no bounds check; empty for formats wider than 8 bits.
     pub small: Vec<Small>,
@@ -73,8 +75,21 @@ impl Table {
     pub fn may_have_special(&self, codes: &[u32]) -> bool {
         match self.special_mask {
             None => false,
-            Some(m) => codes.iter().fold(false, |acc, &c| acc | (c & m == m)),
+            Some(m) => {
+                // No early exit: the loop vectorises, and blocks are short.
+                let mut hit = 0u32;
+                for &c in codes {
+                    hit |= (c & m == m) as u32;
+                }
+                hit != 0
+            }
         }
+    }
+
+    /// The `ival` column padded to 256 entries, for formats of <= 8 bits.
+    #[inline]
+    pub fn ival256(&self) -> Option<&[i64; 256]> {
+        self.ival_pad.as_slice().try_into().ok()
     }
 
     #[inline(always)]
@@ -151,6 +166,13 @@ fn build(id: FormatId) -> Table {
             64 - max_ival.leading_zeros()
         },
         codes: 1u64 << bits,
+        ival_pad: if bits <= 8 {
+            let mut v: Vec<i64> = entries.iter().map(|e| e.ival).collect();
+            v.resize(256, 0);
+            v
+        } else {
+            Vec::new()
+        },
         small: if bits <= 8 {
             let mut v: Vec<Small> = entries
                 .iter()
