@@ -5,7 +5,10 @@
 //
 // Register images per tile: A: 32 lanes x 4 u32, B: 32 lanes x 2 u32, SA/SB: 32 lanes x 1 u32,
 // C/D: 32 lanes x 4 FP32 bits (fragment order of PTX "mma.m16n8k32"/"m16n8k64").
-// byte-id and thread-id selectors are 0: each lane's scale word carries its own rows' scales.
+// byte-id and thread-id selectors are 0. Which lane's byte 0 feeds which row/column is not in
+// the PTX ISA text; cuda/mxgpu.py (bw_pack) follows a published probe of sm_120 (A row m from
+// lane 4*(m%8) + m/8, B column n from lane 4*n) and must be confirmed by characterize.py's
+// single-product probes on the first Blackwell run.
 
 #include <cstdint>
 
@@ -41,3 +44,35 @@ BW_MMA(bw_mxf8f6f4_e4m3_e2m1, "m16n8k32", "mxf8f6f4", "1X", "e4m3", "e2m1", "ue8
 BW_MMA(bw_mxf4nvf4_2x_ue8m0, "m16n8k64", "mxf4nvf4", "2X", "e2m1", "e2m1", "ue8m0")
 BW_MMA(bw_mxf4nvf4_4x_ue4m3, "m16n8k64", "mxf4nvf4", "4X", "e2m1", "e2m1", "ue4m3")
 BW_MMA(bw_mxf4_2x_ue8m0, "m16n8k64", "mxf4", "2X", "e2m1", "e2m1", "ue8m0")
+
+// Host entry for cuda/mxgpu.py (paths bw-*): copies the register images in, runs T tiles of
+// kernel `kind` (the order above), copies D out. Returns 0 or a CUDA error code.
+#include <cuda_runtime.h>
+
+typedef void (*BwKernel)(const uint32_t*, const uint32_t*, const uint32_t*, const uint32_t*,
+                         const uint32_t*, uint32_t*, int);
+
+extern "C" int mxgpu_bw(int kind, int T, const uint32_t* A, const uint32_t* B, const uint32_t* SA,
+                        const uint32_t* SB, const uint32_t* C, uint32_t* D) {
+  const BwKernel kernels[] = {bw_mxf8f6f4_e4m3_e4m3, bw_mxf8f6f4_e5m2_e5m2,
+                              bw_mxf8f6f4_e3m2_e2m3, bw_mxf8f6f4_e4m3_e2m1,
+                              bw_mxf4nvf4_2x_ue8m0,  bw_mxf4nvf4_4x_ue4m3,
+                              bw_mxf4_2x_ue8m0};
+  if (kind < 0 || kind >= 7 || T <= 0) return -1;
+  size_t lanes = (size_t)T * 32;
+  size_t sz[6] = {lanes * 16, lanes * 8, lanes * 4, lanes * 4, lanes * 16, lanes * 16};
+  const void* src[5] = {A, B, SA, SB, C};
+  void* dev[6];
+  for (int i = 0; i < 6; i++)
+    if (cudaError_t e = cudaMalloc(&dev[i], sz[i])) return (int)e;
+  for (int i = 0; i < 5; i++) cudaMemcpy(dev[i], src[i], sz[i], cudaMemcpyHostToDevice);
+  cudaMemset(dev[5], 0xA5, sz[5]);  // poison: an unwritten D cannot pass
+  kernels[kind]<<<(T * 32 + 127) / 128, 128>>>(
+      (const uint32_t*)dev[0], (const uint32_t*)dev[1], (const uint32_t*)dev[2],
+      (const uint32_t*)dev[3], (const uint32_t*)dev[4], (uint32_t*)dev[5], T);
+  cudaError_t e = cudaGetLastError();
+  if (!e) e = cudaDeviceSynchronize();
+  if (!e) e = cudaMemcpy(D, dev[5], sz[5], cudaMemcpyDeviceToHost);
+  for (int i = 0; i < 6; i++) cudaFree(dev[i]);
+  return (int)e;
+}

@@ -63,7 +63,9 @@ class Prober:
             self.fa = self.fb = "fp16" if p[1] == "f16" else p[1]
         else:
             self.fa, self.fb = p[-2], p[-1]
-        self.tile = (16, 8) if p[0] == "mma" else (64, 64)
+        self.tile = (16, 8) if p[0] in ("mma", "bw") else (64, 64)
+        # Block-scaled instructions (Blackwell) are probed with unit scales.
+        self.scaled = p[0] == "bw"
         self.diag = min(self.tile)
         self.cublas = p[0] == "cublas"
 
@@ -100,7 +102,11 @@ class Prober:
             C[t, r, r] = c
         if self.cublas and np.any(C):
             raise ValueError("cuBLAS path takes no C")
-        p = mxgpu.Problem(self.fa, self.fb, A, B, C)
+        if self.scaled:
+            ones = (np.full((T, M, K // 32), 127, np.uint8), np.full((T, N, K // 32), 127, np.uint8))
+            p = mxgpu.Problem(self.fa, self.fb, A, B, C, "e8m0", 32, *ones)
+        else:
+            p = mxgpu.Problem(self.fa, self.fb, A, B, C)
         D = mxgpu.run(self.path, p)
         return [int(D[i // n, i % n, i % n]) for i in range(len(probes))]
 

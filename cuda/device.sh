@@ -2,6 +2,9 @@
 # Everything the device machine does, in one call (see spec/gpu.md "Running it").
 #   bash cuda/device.sh probe      build, disassemble, characterise every path, Blackwell compile
 #   bash cuda/device.sh verify N   generate N tiles per path with target/release/mxref, run, check
+#   On a Blackwell (sm_120) part: bash cuda/device.sh probe builds libmxgpu_bw.so; then
+#   PATHS=bw-mxf8f6f4-e4m3-e4m3 LIBPATHS=" " bash cuda/device.sh probe, and verify.sh with a
+#   bw-* case line (16 8 32 32 rtxblackwell-mma-mxf8f6f4).
 # Writes under $OUT (or ./out): a log and a tarball of everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +29,9 @@ blackwell() {
     cuobjdump -sass $W/blackwell_$arch.cubin > $W/blackwell_$arch.sass 2>&1
     grep -E 'Function|MMA' $W/blackwell_$arch.sass | sed 's/^ *//' | sed 's/ *\/\*[^*]*\*\/ *$//'
   done
+  # The runner's library for the bw-* paths (runs only on an sm_120 part).
+  nvcc -O2 -shared -Xcompiler -fPIC -gencode=arch=compute_120a,code=sm_120a \
+       -o cuda/build/libmxgpu_bw.so cuda/blackwell.cu 2>&1 | tail -20
 }
 case "${1:-probe}" in
 probe)

@@ -10,6 +10,9 @@ Paths (name: what runs):
   cublas-<a>-<b>, cublas-fast-<a>-<b>
                                   torch._scaled_mm (cuBLASLt FP8 GEMM), scales 1, fast accumulation off/on;
                                   C must be zero (the library adds no FP32 C here)
+  bw-mxf8f6f4-e4m3-e4m3, bw-mxf8f6f4-e5m2-e5m2
+                                  Blackwell sm_120a mma.sync kind::mxf8f6f4 block_scale (cuda/blackwell.cu),
+                                  tile 16x8x32 with E8M0 scales per 32; built, NOT yet run on hardware
   mxfp8-sw-e4m3-e4m3              block-scaled FP8 as run on Hopper: per 32-element block one wgmma from a
                                   zero accumulator, its result times 2^(sa-127) * 2^(sb-127) added into an
                                   FP32 accumulator that starts at C (Triton kernel below)
@@ -266,6 +269,69 @@ def run_cublas(path, p, fast):
     return out
 
 
+# ---------------------------------------------------------------- Blackwell (sm_120a), not run yet
+BW_KINDS = {"bw-mxf8f6f4-e4m3-e4m3": 0, "bw-mxf8f6f4-e5m2-e5m2": 1}
+
+
+def _bw_maps():
+    """Per lane: (row, k) of each A byte, (col, k) of each B byte, (row, col) of each C/D
+    word, and the row / column whose scale the lane's byte 0 carries (-1: none)."""
+    lane = np.arange(32)
+    g, t = lane // 4, lane % 4
+    j = np.arange(4)[None, :, None]
+    i = np.arange(4)[None, None, :]
+    a_row = (g[:, None, None] + 8 * (j & 1)) + 0 * i
+    a_k = 4 * t[:, None, None] + 16 * (j >= 2) + i
+    jb = np.arange(2)[None, :, None]
+    b_col = g[:, None, None] + 0 * jb + 0 * i
+    b_k = 4 * t[:, None, None] + 16 * jb + i
+    ci = np.arange(4)[None, :]
+    c_row = g[:, None] + 8 * (ci >= 2)
+    c_col = 2 * t[:, None] + (ci & 1)
+    sa_row = np.where(t < 2, g + 8 * (t % 2), -1)
+    sb_col = np.where(t == 0, g, -1)
+    return a_row, a_k, b_col, b_k, c_row, c_col, sa_row, sb_col
+
+
+def bw_pack(p):
+    """Register images of 16x8x32 FP8 tiles with E8M0 scales for cuda/blackwell.cu."""
+    T, M, N, K = p.shape
+    a_row, a_k, b_col, b_k, c_row, c_col, sa_row, sb_col = _bw_maps()
+    A = p.A[:, a_row, a_k].astype(np.uint32)          # T, 32, 4, 4 bytes
+    A = (A << (8 * np.arange(4, dtype=np.uint32))).sum(axis=3, dtype=np.uint32)
+    B = p.B[:, b_col, b_k].astype(np.uint32)
+    B = (B << (8 * np.arange(4, dtype=np.uint32))).sum(axis=3, dtype=np.uint32)
+    SA = np.where(sa_row >= 0, p.SA[:, np.maximum(sa_row, 0), 0], 0).astype(np.uint32)
+    SB = np.where(sb_col >= 0, p.SB[:, np.maximum(sb_col, 0), 0], 0).astype(np.uint32)
+    C = p.C[:, c_row, c_col].astype(np.uint32)
+    return A, B, SA, SB, C
+
+
+def bw_unpack_d(D):
+    """D register images (T, 32, 4) back to (T, 16, 8)."""
+    _, _, _, _, c_row, c_col, _, _ = _bw_maps()
+    out = np.empty((D.shape[0], 16, 8), dtype=np.uint32)
+    out[:, c_row, c_col] = D
+    return out
+
+
+def run_bw(path, p):
+    T, M, N, K = p.shape
+    if (M, N, K) != (16, 8, 32) or p.block != 32 or p.s_fmt != "e8m0":
+        sys.exit(f"{path}: tiles must be 16 x 8 x 32 with E8M0 scales per 32")
+    so = os.environ.get("MXGPU_BW_LIB", os.path.join(HERE, "build", "libmxgpu_bw.so"))
+    lib_bw = ctypes.CDLL(so)
+    vp = ctypes.c_void_p
+    lib_bw.mxgpu_bw.argtypes = [ctypes.c_int, ctypes.c_int, vp, vp, vp, vp, vp, vp]
+    A, B, SA, SB, C = (np.ascontiguousarray(x) for x in bw_pack(p))
+    D = np.empty((T, 32, 4), dtype=np.uint32)
+    rc = lib_bw.mxgpu_bw(BW_KINDS[path], T, A.ctypes.data, B.ctypes.data, SA.ctypes.data,
+                         SB.ctypes.data, C.ctypes.data, D.ctypes.data)
+    if rc:
+        sys.exit(f"{path}: CUDA error {rc}")
+    return bw_unpack_d(D)
+
+
 def run(path, p):
     if path in MMA_IDS:
         want = path.split("-")[1:]
@@ -275,6 +341,10 @@ def run(path, p):
             sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
         return run_mma(path, p)
     parts = path.split("-")
+    if parts[-2:] != [p.a_fmt, p.b_fmt]:
+        sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
+    if path in BW_KINDS:
+        return run_bw(path, p)
     if parts[-2:] != [p.a_fmt, p.b_fmt]:
         sys.exit(f"{path}: vectors are {p.a_fmt} x {p.b_fmt}")
     if parts[0] == "wgmma":

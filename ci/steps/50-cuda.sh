@@ -35,6 +35,25 @@ PY
     )
     $MX gpu check --vectors "$T/v.bin" --results "$T/r2.bin" --numerics exact --show 0
 done
+# Blackwell operand packing (not run on hardware here): every A/B element and C/D word has
+# exactly one register slot, each row and column one scale lane, and D unpacks to its place.
+$MX gpu gen --a e4m3 --b e4m3 --m 16 --n 8 --k 32 --block 32 --tiles 7 --seed 9 -o "$T/b.bin" 2>/dev/null
+(cd cuda && ../.venv/bin/python - "$T/b.bin" <<'PY'
+import sys, numpy as np, mxgpu
+p = mxgpu.read_vectors(sys.argv[1])
+A, B, SA, SB, C = mxgpu.bw_pack(p)
+a_row, a_k, b_col, b_k, c_row, c_col, sa_row, sb_col = mxgpu._bw_maps()
+assert len(set(zip(a_row.ravel(), a_k.ravel()))) == 16 * 32
+assert len(set(zip(b_col.ravel(), b_k.ravel()))) == 8 * 32
+assert sorted(sa_row[sa_row >= 0]) == list(range(16)) and sorted(sb_col[sb_col >= 0]) == list(range(8))
+assert (mxgpu.bw_unpack_d(C) == p.C).all()
+for lane in range(32):
+    g, t = divmod(lane, 4)
+    assert A[0, lane, 0] & 0xFF == p.A[0, g, 4 * t] and A[0, lane, 3] >> 24 == p.A[0, g + 8, 16 + 4 * t + 3]
+    assert B[0, lane, 1] & 0xFF == p.B[0, g, 16 + 4 * t]
+print("50-cuda: Blackwell packing ok")
+PY
+)
 # Probe analysis: partitions seen on Hopper map to the presets' layouts.
 (cd cuda && ../.venv/bin/python - <<'PY'
 import characterize as c
