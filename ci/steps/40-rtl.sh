@@ -38,7 +38,7 @@ echo "fast harness seed $seed"
 verilator --cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast -Wno-fatal \
     -MAKEFLAGS "CFG_CXXFLAGS_PCH_I=-include" -Mdir "$tmp/obj" --top-module mx_dot \
     "${RTL[@]}" cocotb/fast/harness.cpp -o harness >/dev/null
-"$MXREF_BIN" sim --random "${MXREF_FAST_CYCLES:-1000000}" --seed "$seed" --mixed --quiet \
+"$MXREF_BIN" sim --random "${MXREF_FAST_CYCLES:-1000000}" --seed "$seed" --mixed --junk --quiet \
     --vectors "$tmp/fast.vec"
 "$tmp/obj/harness" "$tmp/fast.vec"
 

@@ -34,6 +34,10 @@ pub struct Args {
     /// Random streams: no NVFP4 beats (an RTL build with `Nvfp4 = 0`).
     #[arg(long)]
     pub no_nvfp4: bool,
+    /// Random streams: random junk in the input bits the unit ignores (element bits above
+    /// the format's width, bit 7 of UE4M3 scales).
+    #[arg(long)]
+    pub junk: bool,
     /// Write a VCD waveform (RTL signal names) to this file.
     #[arg(long)]
     pub vcd: Option<PathBuf>,
@@ -581,6 +585,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let mut cfg = StimConfig {
                 mixed_formats: args.mixed,
                 nvfp4: !args.no_nvfp4,
+                junk: args.junk,
                 ..StimConfig::default()
             };
             if !args.elements.is_empty() {

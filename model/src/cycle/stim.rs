@@ -43,6 +43,9 @@ pub struct StimConfig {
     pub elements: u8,
     /// Draw NVFP4 beats (the RTL's `Nvfp4` parameter).
     pub nvfp4: bool,
+    /// Drive the bits the unit ignores with random junk: element bits above the format's
+    /// width and bit 7 of UE4M3 scales (off by default: the streams stay valid `Dot` input).
+    pub junk: bool,
 }
 
 impl Default for StimConfig {
@@ -52,6 +55,7 @@ impl Default for StimConfig {
             max_beats: 4,
             elements: 0b11_1111,
             nvfp4: true,
+            junk: false,
         }
     }
 }
@@ -101,6 +105,23 @@ fn c_code(r: &mut Rng) -> u32 {
         85..=89 => sign | r.below(1 << 23) as u32,
         90..=95 => sign | 0x7f80_0000,
         _ => 0x7f80_0000 | (1 + r.below((1 << 23) - 1) as u32),
+    }
+}
+
+/// Random values in every input bit the unit must ignore.
+fn add_junk(r: &mut Rng, i: &mut Inputs) {
+    for (codes, f) in [(&mut i.a, i.a_fmt), (&mut i.b, i.b_fmt)] {
+        let width = f.format().bits();
+        for c in codes.iter_mut() {
+            if width < 8 {
+                *c |= (r.next_u64() as u8) << width;
+            }
+        }
+    }
+    if i.nvfp4 {
+        for s in i.sa.iter_mut().chain(i.sb.iter_mut()) {
+            *s |= (r.below(2) as u8) << 7;
+        }
     }
 }
 
@@ -210,6 +231,9 @@ pub fn random_stream(seed: u64, cycles: usize, cfg: StimConfig) -> Vec<Inputs> {
                 (a_fmt, b_fmt, nvfp4) = (pick(&mut r), pick(&mut r), nv(&mut r));
             }
             let mut i = beat(&mut r, a_fmt, b_fmt, nvfp4);
+            if cfg.junk {
+                add_junk(&mut r, &mut i);
+            }
             i.first = k == 0;
             i.last = k + 1 == n;
             i.c = if k == 0 { c } else { r.next_u64() as u32 };
