@@ -847,4 +847,99 @@ mod tests {
         assert_eq!(kind(0x3f80_0001, 0x3f80_0000), "1-ulp");
         assert_eq!(kind(0x3f80_0000, 0x4000_0000), "other");
     }
+
+    /// One dot under a built-in preset: `terms` are (index, a code, b code), zeros elsewhere.
+    fn hw(preset: &str, f: &str, k: usize, terms: &[(usize, u32, u32)], c: u32) -> u32 {
+        let n = numerics::preset(preset).unwrap();
+        let f: FormatId = f.parse().unwrap();
+        let spec = DotSpec {
+            a_fmt: f,
+            b_fmt: f,
+            scale_fmt: FormatId::E8m0,
+            block: k,
+        };
+        let (mut a, mut b) = (vec![0; k], vec![0; k]);
+        for &(i, x, y) in terms {
+            a[i] = x;
+            b[i] = y;
+        }
+        let ops = Operands {
+            a: &a,
+            b: &b,
+            sa: &[127],
+            sb: &[127],
+            c,
+        };
+        Dot::new(spec, &n).unwrap().eval(&ops).unwrap()
+    }
+
+    // E4M3 codes (sign, 4 exponent bits biased by 7, 3 fraction bits): 256 = 0x78,
+    // -256 = 0xf8, 1 = 0x38, 2^-6 = 0x08, 8 = 0x50, 4 = 0x48, 16 = 0x58, 2^-1 = 0x30,
+    // 2^-3 = 0x20. X = 256 * 256 = 2^16.
+    const X: (u32, u32) = (0x78, 0x78);
+    const NEG_X: (u32, u32) = (0xf8, 0x78);
+
+    /// Probe answers measured on the H100 (docs/gpu/probes/), or derived from the measured
+    /// rule where the shape differs, held against the presets and the engine.
+    #[test]
+    fn presets_answer_the_probes_as_the_h100_did() {
+        let t = |i: usize, (a, b): (u32, u32)| (i, a, b);
+        // 2^-12
+        let y = (0x08, 0x08);
+        // mma.sync FP8: k 0 and 1 share a group, 2 belongs to the second (later) group.
+        let p = "hopper-mma-fp8";
+        let got = hw(p, "e4m3", 32, &[t(0, X), t(1, NEG_X), t(2, y)], 0);
+        assert_eq!(got, 0x3980_0000); // 2^-12 survives
+        assert_eq!(hw(p, "e4m3", 32, &[t(0, X), t(1, NEG_X), t(4, y)], 0), 0);
+        // ... and C is added after both groups: a C far below the window is kept whole.
+        assert_eq!(
+            hw(p, "e4m3", 32, &[t(0, X), t(1, NEG_X)], 0x3900_0000),
+            0x3900_0000
+        );
+        // wgmma FP8: 13 bits below 2^16 kept (8 = 2^3 stays, 4 goes), one group of 32.
+        let w = "hopper-wgmma-fp8";
+        let got = hw(
+            w,
+            "e4m3",
+            32,
+            &[t(0, X), t(31, NEG_X), t(7, (0x50, 0x38))],
+            0,
+        );
+        assert_eq!(got, 0x4100_0000);
+        assert_eq!(
+            hw(
+                w,
+                "e4m3",
+                32,
+                &[t(0, X), t(31, NEG_X), t(7, (0x48, 0x38))],
+                0
+            ),
+            0
+        );
+        // E8M13 result: 2^17 + 8 loses the 8, 2^17 + 16 keeps it; C = -2^-140 alone is lost
+        // below the last E8M13 bit, the largest subnormal C comes back cut to 13 bits.
+        let two17 = [t(0, X), t(1, X)];
+        assert_eq!(
+            hw(w, "e4m3", 32, &[two17[0], two17[1], t(2, (0x50, 0x38))], 0),
+            0x4800_0000
+        );
+        assert_eq!(
+            hw(w, "e4m3", 32, &[two17[0], two17[1], t(2, (0x58, 0x38))], 0),
+            0x4800_0400
+        );
+        assert_eq!(hw(w, "e4m3", 32, &[], 0x007f_ffff), 0x007f_fc00);
+        // cuBLASLt: 2^-4 between X (k 0) and -X (k 383) survives only when FP32 promotions
+        // (every 128) separate it from both; with fast accumulation it never does.
+        let small = (0x30, 0x20); // 2^-1 * 2^-3
+        let at = |j| [t(0, X), t(j, small), t(383, NEG_X)];
+        assert_eq!(
+            hw("hopper-cublas-fp8", "e4m3", 384, &at(130), 0),
+            0x3d80_0000
+        );
+        assert_eq!(hw("hopper-cublas-fp8-fast", "e4m3", 384, &at(130), 0), 0);
+        assert_eq!(hw("hopper-cublas-fp8", "e4m3", 384, &at(100), 0), 0);
+        assert_eq!(hw("hopper-cublas-fp8", "e4m3", 384, &at(300), 0), 0);
+        // NaN results carry the pattern the H100 produced.
+        assert_eq!(hw(p, "e4m3", 32, &[t(3, (0x7f, 0x38))], 0), 0x7fff_ffff);
+    }
 }
