@@ -77,6 +77,9 @@ impl Cache {
     }
 }
 
+/// Largest numerics file read (presets are about 2 KB).
+const MAX_NUMERICS_BYTES: u64 = 1 << 20;
+
 /// A preset name, or else a path to a JSON numerics file.
 fn load_numerics(name: &str) -> FieldResult<Numerics> {
     if let Some(n) = numerics::preset(name) {
@@ -93,8 +96,20 @@ fn load_numerics(name: &str) -> FieldResult<Numerics> {
             ),
         ));
     }
-    let text = std::fs::read_to_string(path)
+    // Read at most MAX_NUMERICS_BYTES: a device or pipe named here ("/dev/zero") never ends.
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_NUMERICS_BYTES + 1).read_to_string(&mut text)
+        })
         .map_err(|e| FieldError::new("numerics", format!("{name}: cannot read: {e}")))?;
+    if text.len() as u64 > MAX_NUMERICS_BYTES {
+        return Err(FieldError::new(
+            "numerics",
+            format!("{name}: more than {MAX_NUMERICS_BYTES} bytes: not a numerics file"),
+        ));
+    }
     Numerics::from_json(&text).map_err(|e| FieldError::new("numerics", format!("{name}: {e}")))
 }
 

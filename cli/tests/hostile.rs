@@ -310,6 +310,13 @@ fn failed_runs_write_no_output_file() {
         std::fs::remove_file(&out).unwrap();
     }
     // An input file that does not exist, an output directory that does not exist.
+    // A numerics "file" that never ends is refused after 1 MiB.
+    let line = dot_ok().replacen('{', "{\"numerics\":\"/dev/zero\",", 1);
+    fails(
+        &mxref(&["dot"], &line),
+        1,
+        &["line 1: field numerics: /dev/zero: more than"],
+    );
     fails(
         &mxref(&["dot", "-i", "/nonexistent/in.jsonl"], ""),
         1,
