@@ -60,6 +60,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--random", type=int, metavar="CYCLES", help="random stream length")
     ap.add_argument("--seed", type=int, help="seed of the random stream (default: fresh)")
+    ap.add_argument("--regs", type=int, default=0, metavar="CYCLES",
+                    help="also a random stream of this many cycles checking every pipeline "
+                         "register against the model's (mxref sim --regs)")
     ap.add_argument("--vectors", nargs="*", default=[], help="vector files to replay")
     ap.add_argument("--suites", nargs="*", default=None,
                     help="committed dot suites to stream (default: testvectors/*/rtl.jsonl)")
@@ -78,6 +81,14 @@ def main() -> int:
         path = tmp / f"random-{seed}.vec"
         subprocess.run([mxref, "sim", "--random", str(args.random), "--seed", str(seed),
                         "--mixed", "--quiet", "--vectors", str(path)], check=True)
+        vectors.append(str(path))
+    if args.regs:
+        seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 63)
+        path = tmp / f"regs-{seed}.vec"
+        print(f"cocotb/run.py: register-level stream, seed {seed}", flush=True)
+        subprocess.run([mxref, "sim", "--random", str(args.regs), "--seed", str(seed),
+                        "--mixed", "--junk", "--quiet", "--regs", "--vectors", str(path)],
+                       check=True)
         vectors.append(str(path))
     traces = args.traces
     if traces is None:

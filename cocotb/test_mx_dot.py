@@ -20,12 +20,17 @@ MAX_REPORTS = 5
 
 class VectorLine:
     __slots__ = ("rst", "valid", "first", "last", "a_fmt", "b_fmt", "nvfp4", "a", "b",
-                 "sa", "sb", "c", "valid_o", "d_o")
+                 "sa", "sb", "c", "valid_o", "d_o", "regs")
 
     def __init__(self, text: str):
         f = text.split()
-        if len(f) != 14:
-            raise ValueError(f"expected 14 fields, got {len(f)}")
+        if len(f) < 14:
+            raise ValueError(f"expected at least 14 fields, got {len(f)}")
+        # Optional `scope.name=hex`: the model's pipeline registers (mxref sim --regs).
+        self.regs = []
+        for extra in f[14:]:
+            path, _, value = extra.partition("=")
+            self.regs.append((path.split("."), int(value, 16)))
         (self.rst, self.valid, self.first, self.last, self.a_fmt, self.b_fmt,
          self.nvfp4) = (int(x) for x in f[:7])
         self.a, self.b = int(f[7], 16), int(f[8], 16)
@@ -95,6 +100,7 @@ async def reset(dut):
 
 
 async def replay(dut, path: str) -> tuple[int, int, int, int]:
+    path_name = path
     """Drive every line of a vector file; returns (cycles, beats, results, mismatches)."""
     tracker = DotTracker()
     cycles = beats = results = bad = 0
@@ -120,6 +126,16 @@ async def replay(dut, path: str) -> tuple[int, int, int, int]:
             tracker.beat(n, v)
             await ReadOnly()
             got_v, got_d = int(dut.valid_o.value), int(dut.d_o.value)
+            for path, want in v.regs:
+                h = dut
+                for part in path:
+                    h = getattr(h, part)
+                got = int(h.value)
+                if got != want:
+                    if bad < MAX_REPORTS:
+                        dut._log.error("%s: line %d (cycle %d): register %s got 0x%x want 0x%x",
+                                       path_name, n + 1, n, ".".join(path), got, want)
+                    bad += 1
             if (got_v, got_d) != (v.valid_o, v.d_o):
                 if bad < MAX_REPORTS:
                     dut._log.error(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # RTL (rtl/mx_dot.sv): Verilator lint -Wall; cocotb random co-simulation against the Rust
-# cycle model (>= 10^5 beats, seed printed; MXREF_RTL_SEED=S replays); the fast Verilator C++
+# cycle model (>= 10^5 beats, seed printed; MXREF_RTL_SEED=S replays; every pipeline register
+# compared on 2*10^4 cycles), the committed trace and rtl dot suites; the fast Verilator C++
 # harness on 10^6 cycles (vectors/s printed) and on the FP8-only build. About 1.5 minutes on 2
 # idle cores once the venv and the release binary exist.
 set -euo pipefail
@@ -26,7 +27,7 @@ cargo build --release -p mxref
 export MXREF_BIN="$PWD/target/release/mxref"
 
 echo "-- cocotb random co-simulation"
-.venv-rtl/bin/python cocotb/run.py --random "${MXREF_RTL_CYCLES:-160000}" \
+.venv-rtl/bin/python cocotb/run.py --random "${MXREF_RTL_CYCLES:-160000}" --regs 20000 \
     ${MXREF_RTL_SEED:+--seed "$MXREF_RTL_SEED"}
 
 echo "-- fast harness (Verilator C++)"

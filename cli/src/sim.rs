@@ -44,6 +44,10 @@ pub struct Args {
     /// Write the vector file (per cycle: inputs, expected outputs) to this file.
     #[arg(long)]
     pub vectors: Option<PathBuf>,
+    /// Vector file: after the outputs, every pipeline register of the model during the cycle
+    /// as `scope.name=hex` (RTL names), for a bench that checks the RTL's registers too.
+    #[arg(long, requires = "vectors")]
+    pub regs: bool,
     /// Do not print the per-cycle table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -620,7 +624,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let mut results = 0usize;
     for (t, i) in stream.iter().enumerate() {
-        let before = (!args.quiet || vcd.is_some()).then(|| m.clone());
+        let before = (!args.quiet || vcd.is_some() || args.regs).then(|| m.clone());
         let o = m.step(i);
         results += o.valid as usize;
         if let (Some(b), false) = (&before, args.quiet) {
@@ -629,6 +633,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(w) = vectors.as_mut() {
             line.clear();
             vector_line(i, &o, &mut line);
+            if let (true, Some(b)) = (args.regs, &before) {
+                line.pop(); // the newline
+                for sig in SIGS.iter().filter(|s| s.name.ends_with("_q")) {
+                    let _ = write!(line, " {}.{}={:x}", sig.scope, sig.name, (sig.get)(i, b));
+                }
+                line.push('\n');
+            }
             w.write_all(line.as_bytes())?;
         }
         if let (Some(v), Some(b)) = (vcd.as_mut(), &before) {

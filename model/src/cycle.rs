@@ -197,7 +197,9 @@ fn decode_elem(f: FormatId, code: u8) -> Dec {
     let man = fmt.man_bits;
     Dec {
         class: v.class,
-        neg: v.neg,
+        // The sign bit as the RTL's decoder reads it, also for NaN codes (whose decoded value
+        // has no sign); it only reaches the `s1_neg_q` register of a NaN lane.
+        neg: fmt.signed && code >> (fmt.bits() - 1) & 1 == 1,
         sig: v.sig << (7 - man),
         // `decode` returns sig * 2^exp; the nominal exponent is that of the leading
         // significand position, subnormals included.
