@@ -2,8 +2,9 @@
 //! by an independent reference written here: scales from spec/quantize.md on exact rationals
 //! (big integers), elements by a search over the code table decoded from the bit fields by
 //! `support::reference` — nothing from the model's quantizer, encoder or rounding routine.
-//! Covered: the power-of-two rules `floor`, `ceil`, `rceil` with `rne`, `rna`, `rz`; `nvfp4`
-//! and `stochastic` lines are counted and left to model/tests/quantize.rs.
+//! Covered: the power-of-two rules `floor`, `ceil`, `rceil` with `rne`, `rna`, `rz`, and the
+//! two-level `nvfp4` rule (tensor scale, block scales, elements as exact quotients rounded
+//! once); `stochastic` lines are counted and left to model/tests/quantize.rs.
 
 mod support;
 
@@ -40,6 +41,8 @@ fn table(name: &str) -> (Vec<(Q, u32)>, u32) {
         "e4m3" | "e5m2" => (256, 0x80),
         "e2m3" | "e3m2" => (64, 0x20),
         "e2m1" => (16, 0x8),
+        "ue4m3" => (128, 0),
+        "ue5m3" => (256, 0),
         _ => unreachable!("{name}"),
     };
     let mut v = vec![];
@@ -54,11 +57,39 @@ fn table(name: &str) -> (Vec<(Q, u32)>, u32) {
     (v, sign)
 }
 
+fn mul(a: &Q, b: &Q) -> Q {
+    Q {
+        n: &a.n * &b.n,
+        e: a.e + b.e,
+    }
+}
+
+fn add(a: &Q, b: &Q) -> Q {
+    let e = a.e.min(b.e);
+    Q {
+        n: (&a.n << (a.e - e) as usize) + (&b.n << (b.e - e) as usize),
+        e,
+    }
+}
+
+fn one() -> Q {
+    Q {
+        n: BigInt::one(),
+        e: 0,
+    }
+}
+
 /// The code of `y` rounded by `mode` with saturation (spec/quantize.md, "Element rounding").
 fn encode(name: &str, y: &Q, neg_zero: bool, mode: &str) -> u32 {
+    encode_ratio(name, y, &one(), neg_zero, mode)
+}
+
+/// The code of the quotient `num / den` (`den > 0`) rounded by `mode`, saturating: a search
+/// over the decoded magnitudes comparing `q * den` with `num`, so no quotient is ever formed.
+fn encode_ratio(name: &str, num: &Q, den: &Q, neg_zero: bool, mode: &str) -> u32 {
     let (mags, sign) = table(name);
-    let neg = y.n.is_negative() || (y.n.is_zero() && neg_zero);
-    let m = abs(y);
+    let neg = num.n.is_negative() || (num.n.is_zero() && neg_zero);
+    let m = abs(num);
     let signed = |c: u32| -> u32 {
         if !neg {
             c
@@ -69,8 +100,8 @@ fn encode(name: &str, y: &Q, neg_zero: bool, mode: &str) -> u32 {
         }
     };
     let zero = if neg && name != "int8" { sign } else { 0 };
-    // Largest magnitude <= m, and the next one up.
-    let i = mags.partition_point(|(q, _)| cmp(q, &m) != Ordering::Greater);
+    // Largest magnitude <= |num/den|, and the next one up.
+    let i = mags.partition_point(|(q, _)| cmp(&mul(q, den), &m) != Ordering::Greater);
     if i == mags.len() {
         return signed(mags[i - 1].1); // saturate
     }
@@ -87,21 +118,14 @@ fn encode(name: &str, y: &Q, neg_zero: bool, mode: &str) -> u32 {
     };
     let (hi, hi_code) = (&mags[i].0, mags[i].1);
     let pick_lo = |c: Option<u32>| c.map_or(zero, signed);
-    if cmp(&lo, &m) == Ordering::Equal {
+    if cmp(&mul(&lo, den), &m) == Ordering::Equal {
         return pick_lo(lo_code);
     }
     let twice = Q {
         n: &m.n * 2,
         e: m.e,
     };
-    let mid = cmp(
-        &twice,
-        &Q {
-            n: (&lo.n << (lo.e - lo.e.min(hi.e)) as usize)
-                + (&hi.n << (hi.e - lo.e.min(hi.e)) as usize),
-            e: lo.e.min(hi.e),
-        },
-    );
+    let mid = cmp(&twice, &mul(&add(&lo, hi), den));
     let up = match mode {
         "rz" => false,
         "rna" => mid != Ordering::Less,
@@ -208,8 +232,11 @@ fn derive(v: &Value) -> Option<(Vec<u32>, Vec<u32>)> {
     let elem = v["elem"].as_str().unwrap();
     let rule = v["scale_rule"].as_str().unwrap();
     let mode = v["round"].as_str().unwrap();
-    if rule == "nvfp4" || mode == "stochastic" {
+    if mode == "stochastic" {
         return None;
+    }
+    if rule == "nvfp4" {
+        return Some(derive_nvfp4(v));
     }
     assert_eq!(v["scale_fmt"], "e8m0");
     let block = v["block"].as_u64().unwrap() as usize;
@@ -240,6 +267,88 @@ fn derive(v: &Value) -> Option<(Vec<u32>, Vec<u32>)> {
     Some((scales, codes))
 }
 
+/// `nvfp4` (spec/quantize.md, "Two-level scaling"): the tensor scale from the line's finite
+/// amax, each block scale and each element as exact quotients rounded once. Returns the
+/// scales and the codes; the tensor scale is checked here.
+fn derive_nvfp4(v: &Value) -> (Vec<u32>, Vec<u32>) {
+    let elem = v["elem"].as_str().unwrap();
+    let sfmt = v["scale_fmt"].as_str().unwrap();
+    let mode = v["round"].as_str().unwrap();
+    let block = v["block"].as_u64().unwrap() as usize;
+    let x: Vec<u32> = v["x"].as_array().unwrap().iter().map(hexbits).collect();
+    let max_elem = table(elem).0.last().unwrap().0.clone();
+    let (smags, _) = table(sfmt);
+    let max_scale = smags.last().unwrap().0.clone();
+    let finite = |b: &u32| b & 0x7f80_0000 != 0x7f80_0000;
+    let t = x
+        .iter()
+        .filter(|b| finite(b))
+        .map(|&b| abs(&f32q(b)))
+        .max_by(cmp)
+        .unwrap_or(Q {
+            n: BigInt::zero(),
+            e: 0,
+        });
+    let ts = if t.n.is_zero() {
+        0x3f80_0000
+    } else {
+        let d = mul(&max_elem, &max_scale);
+        let num = &t.n << 100usize;
+        let (q, r) = (&num / &d.n, &num % &d.n);
+        let n = (q << 1usize) + if r.is_zero() { 0 } else { 1 };
+        match round_f32(&n, t.e - 100 - d.e - 1) {
+            0 => 1,
+            b => b,
+        }
+    };
+    assert_eq!(hexbits(&v["tensor_scale"]), ts, "{}: tensor_scale", v["id"]);
+    let tsq = f32q(ts);
+    let nan_scale = if sfmt == "ue4m3" { 0x7f } else { 0xff };
+    let (mut scales, mut codes) = (vec![], vec![]);
+    for blk in x.chunks(block) {
+        if !blk.iter().all(finite) {
+            scales.push(nan_scale);
+            codes.extend(std::iter::repeat_n(0, blk.len()));
+            continue;
+        }
+        let amax = blk.iter().map(|&b| abs(&f32q(b))).max_by(cmp).unwrap();
+        // s = RNE_scale(amax / (max_elem * ts)), saturating at max_scale.
+        let sc = encode_ratio(sfmt, &amax, &mul(&max_elem, &tsq), false, "rne");
+        scales.push(sc);
+        let sq = smags
+            .iter()
+            .find(|(_, c)| *c == sc)
+            .map(|(q, _)| q.clone())
+            .unwrap_or(Q {
+                n: BigInt::zero(),
+                e: 0,
+            });
+        for &b in blk {
+            if sq.n.is_zero() {
+                // A zero scale: zero elements keeping the sign (spec/quantize.md).
+                codes.push(encode(
+                    elem,
+                    &Q {
+                        n: BigInt::zero(),
+                        e: 0,
+                    },
+                    b >> 31 == 1,
+                    mode,
+                ));
+            } else {
+                codes.push(encode_ratio(
+                    elem,
+                    &f32q(b),
+                    &mul(&sq, &tsq),
+                    b >> 31 == 1,
+                    mode,
+                ));
+            }
+        }
+    }
+    (scales, codes)
+}
+
 #[test]
 fn committed_quantize_vectors_match_the_independent_reference() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testvectors");
@@ -264,9 +373,7 @@ fn committed_quantize_vectors_match_the_independent_reference() {
             }
         }
     }
-    println!(
-        "{checked} quantize vectors re-derived, {skipped} (nvfp4, stochastic) left to quantize.rs"
-    );
+    println!("{checked} quantize vectors re-derived, {skipped} (stochastic) left to quantize.rs");
     assert!(checked > 1000, "only {checked} vectors checked");
     assert!(
         bad.is_empty(),
