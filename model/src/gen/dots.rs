@@ -886,17 +886,41 @@ fn window_cuts(w: u32, out: &mut Vec<DotCase>) {
                 ));
             }
         }
-        // A large product of 1.75 * 1.75: its leading bit is one above its nominal exponent.
+        // A large product of 1.75 * 1.75 (or 1.5 * 1.5): its leading bit is one above its
+        // nominal exponent, so nominal and leading-bit alignment cut one bit apart.
         let (l1, l2) = split(lo);
+        let small = (pow(false, 1, l1), pow(false, 1, l2));
         let b175 = (pow(false, 7, h1 - 2), pow(false, 7, h2 - 2));
         let nb175 = (pow(true, 7, h1 - 2), pow(false, 7, h2 - 2));
-        let small = (pow(false, 1, l1), pow(false, 1, l2));
         out.push(build(
             format!("window-leading-1x2^{lo}-under-3.06x2^{h}"),
             s,
             0,
             vec![blk(S1, S1, &[b175, small, nb175])],
         ));
+        for (bname, bm, be) in [("3.06", 7u32, -2i32), ("2.25", 3, -1)] {
+            for (mname, m, me) in [("1.5", 3u32, -1i32), ("1.75", 7, -2)] {
+                for neg in [false, true] {
+                    let sn = if neg { "neg-" } else { "" };
+                    let big = (pow(false, bm, h1 + be), pow(false, bm, h2 + be));
+                    let nbig = (pow(true, bm, h1 + be), pow(false, bm, h2 + be));
+                    let sm = (pow(neg, m, l1 + me), pow(false, 1, l2));
+                    let tag = format!("{mname}x2^{lo}-under-{bname}x2^{h}");
+                    out.push(build(
+                        format!("window-leading-{sn}{tag}"),
+                        s,
+                        0,
+                        vec![blk(S1, S1, &[big, sm])],
+                    ));
+                    out.push(build(
+                        format!("window-leading-cancel-{sn}{tag}"),
+                        s,
+                        0,
+                        vec![blk(S1, S1, &[big, sm, nbig])],
+                    ));
+                }
+            }
+        }
         // Many small terms under a cancelled large one.
         let mut p = vec![big_pair(h, false), big_pair(h, true)];
         p.extend(std::iter::repeat_n(small, 30));
