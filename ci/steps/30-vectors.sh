@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release -q -p mxref
-bin="$PWD/target/release/mxref"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/mxref"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
