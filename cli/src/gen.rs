@@ -220,7 +220,7 @@ pub fn load_numerics(name: &str) -> anyhow::Result<Numerics> {
 /// Dots prepared per shape for one numerics.
 struct Dots<'a> {
     n: &'a Numerics,
-    cache: HashMap<(FormatId, FormatId, FormatId, usize), Dot>,
+    cache: HashMap<(FormatId, FormatId, FormatId, usize), Option<Dot>>,
 }
 
 impl<'a> Dots<'a> {
@@ -230,22 +230,31 @@ impl<'a> Dots<'a> {
             cache: HashMap::new(),
         }
     }
-    fn eval(&mut self, c: &DotCase) -> anyhow::Result<u32> {
+    /// The expected D, or `None` when the numerics do not take this case's shape (e.g. a
+    /// preset that promotes per 32-element block meeting NVFP4's blocks of 16).
+    fn eval(&mut self, c: &DotCase) -> anyhow::Result<Option<u32>> {
         let s = c.spec;
         let key = (s.a_fmt, s.b_fmt, s.scale_fmt, s.block);
-        if !self.cache.contains_key(&key) {
-            let d = Dot::new(s, self.n).map_err(|e| anyhow::anyhow!("{}: {e}", c.tag))?;
-            self.cache.insert(key, d);
-        }
-        self.cache[&key]
-            .eval(&Operands {
-                a: &c.a,
-                b: &c.b,
-                sa: &c.sa,
-                sb: &c.sb,
-                c: c.c,
-            })
-            .map_err(|e| anyhow::anyhow!("{}: {e}", c.tag))
+        let dot = match self.cache.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => match Dot::new(s, self.n) {
+                Ok(d) => e.insert(Some(d)),
+                Err(err) if err.field() == "numerics" => {
+                    return Err(anyhow::anyhow!("{}: {err}", c.tag))
+                }
+                Err(_) => e.insert(None),
+            },
+        };
+        let Some(dot) = dot else { return Ok(None) };
+        dot.eval(&Operands {
+            a: &c.a,
+            b: &c.b,
+            sa: &c.sa,
+            sb: &c.sb,
+            c: c.c,
+        })
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", c.tag))
     }
 }
 
@@ -334,18 +343,30 @@ fn write_dots(
     hx.line(&hex_header(suite, numerics_arg))?;
     let p = Progress::new(progress, format!("{suite} {name}"), cases.len());
     let mut buf = String::new();
+    let mut written = 0u64;
     for (i, c) in cases.iter().enumerate() {
-        let d = dots.eval(c)?;
+        p.tick(i);
+        // Ids keep the case's index, so a skipped shape leaves a gap rather than renumbering.
+        let Some(d) = dots.eval(c)? else { continue };
+        written += 1;
         let id = format!("{suite}:{name}:{i}:{}", c.tag);
         js.line(&dot_line(&id, c, numerics_arg, d))?;
         buf.clear();
         dot_hex(c, d, &mut buf);
         hx.line(buf.trim_end())?;
-        p.tick(i);
     }
     hx.line(&format!("{HEX_END:08x}"))?;
-    let n = cases.len() as u64;
-    Ok(vec![js.finish(n)?, hx.finish(n)?])
+    if written == 0 {
+        bail!("numerics {numerics_arg}: takes none of the {suite} cases' shapes");
+    }
+    if written < cases.len() as u64 {
+        eprintln!(
+            "mxref gen: {suite} {name}: {} of {} cases skipped (shapes the numerics do not take)",
+            cases.len() as u64 - written,
+            cases.len()
+        );
+    }
+    Ok(vec![js.finish(written)?, hx.finish(written)?])
 }
 
 fn round_name(r: ElemRound) -> &'static str {
