@@ -269,12 +269,20 @@ fn compact(v: &Value) -> String {
 /// input fields of the same names. Appends to `out`, no newline.
 pub fn emit(text: &str, line: &Line, fields: &[(&str, &str)], out: &mut String) {
     let body = text.trim();
-    if fields.iter().all(|(k, _)| !line.has(k)) && body.ends_with('}') {
+    // An input field already holding the output value (a `tensor_scale` passed in, a line
+    // run twice) stays where it is.
+    let same = |k: &str, v: &str| {
+        line.obj
+            .get(k)
+            .is_some_and(|old| serde_json::from_str::<Value>(v).ok().as_ref() == Some(old))
+    };
+    let new: Vec<&(&str, &str)> = fields.iter().filter(|(k, v)| !same(k, v)).collect();
+    if new.iter().all(|(k, _)| !line.has(k)) && body.ends_with('}') {
         // Fast path: splice before the closing brace, keeping the input byte for byte.
         let head = body[..body.len() - 1].trim_end();
         out.push_str(head);
         let mut first = line.obj.is_empty();
-        for (k, v) in fields {
+        for (k, v) in new {
             if !first {
                 out.push(',');
             }
@@ -520,6 +528,16 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, "{\"x\":[1,2],\"y\":3}");
+        // A field already holding the output value keeps the input as it was.
+        let text = "{\"z\":0, \"t\":\"0x1\"}";
+        out.clear();
+        emit(
+            text,
+            &Line::parse(text).unwrap(),
+            &[("t", "\"0x1\""), ("u", "2")],
+            &mut out,
+        );
+        assert_eq!(out, "{\"z\":0, \"t\":\"0x1\",\"u\":2}");
     }
 
     #[test]
