@@ -25,7 +25,7 @@ fi
 git -C "$root" archive HEAD Cargo.toml Cargo.lock model cli testvectors spec rtl | tar -x -C "$src"
 args=(--in-place -p mxref-model --timeout 180 --build-timeout 900 --cap-lints true -o "$out")
 for f in "${files[@]}"; do args+=(-f "$f"); done
-[ -n "${MUTANTS_SHARD:-}" ] && args+=(--shard "$MUTANTS_SHARD")
+[ -n "${MUTANTS_SHARD:-}" ] && args+=(--shard "$MUTANTS_SHARD" --sharding round-robin)
 test_args=()
 # cargo-mutants hands what follows its `--` to cargo test; the second `--` reaches the harness.
 [ -n "${MUTANTS_SKIP:-}" ] && test_args=(-- -- --skip "$MUTANTS_SKIP")
