@@ -334,6 +334,21 @@ fn gen(a: GenArgs) -> Result<()> {
     if a.block != 0 && !a.k.is_multiple_of(a.block) {
         bail!("--block {} does not divide --k {}", a.block, a.k);
     }
+    // A tile is held in memory while it is written: refuse absurd shapes up front instead of
+    // aborting on allocation.
+    const MAX_TILE: usize = 1 << 30;
+    let tile_est = (a.m.checked_add(a.n))
+        .and_then(|mn| mn.checked_mul(a.k))
+        .and_then(|x| x.checked_mul(4))
+        .and_then(|x| x.checked_add(a.m.checked_mul(a.n)?.checked_mul(8)?));
+    if tile_est.is_none_or(|b| b > MAX_TILE) {
+        bail!(
+            "--m {} --n {} --k {}: a tile of more than {MAX_TILE} bytes is not supported",
+            a.m,
+            a.n,
+            a.k
+        );
+    }
     let h = Header {
         t: a.tiles,
         m: a.m,
@@ -344,8 +359,17 @@ fn gen(a: GenArgs) -> Result<()> {
         b_fmt: a.b,
         s_fmt: FormatId::E8m0,
     };
-    let file = std::fs::File::create(&a.out).with_context(|| format!("{}", a.out.display()))?;
-    let mut w = std::io::BufWriter::new(file);
+    // Written to a temporary file beside the output and renamed at the end, so a failed run
+    // leaves no half-written file.
+    let dir = match a.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".mxref-gpu-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("{}", a.out.display()))?;
+    let mut w = std::io::BufWriter::new(tmp);
     w.write_all(&h.bytes())?;
     let mut r = Rng(a.seed ^ 0x6d78_7265_6667_7075);
     let (m, n, k) = (a.m, a.n, a.k);
@@ -431,7 +455,10 @@ fn gen(a: GenArgs) -> Result<()> {
         }
         w.write_all(&tile)?;
     }
-    w.flush()?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    tmp.persist(&a.out)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}", a.out.display()))?;
     eprintln!(
         "mxref gpu gen: {} tiles of {m}x{n}x{k} ({} dots) -> {}",
         a.tiles,

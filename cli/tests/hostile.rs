@@ -559,6 +559,26 @@ fn absurd_sizes_are_errors_not_aborts() {
     );
     fails(&o, 1, &["--count"]);
     assert!(!out.exists(), "gen left {out:?}");
+    // gpu gen: a tile that cannot be held is refused, and nothing is written.
+    let bin = dir.path().join("v.bin");
+    let o = mxref(
+        &[
+            "gpu",
+            "gen",
+            "--k",
+            "1000000000000",
+            "--out",
+            bin.to_str().unwrap(),
+        ],
+        "",
+    );
+    fails(&o, 1, &["--k 1000000000000"]);
+    assert!(!bin.exists(), "gpu gen left {bin:?}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "temporary files left"
+    );
     // Unknown names.
     fails(
         &mxref(
