@@ -184,4 +184,64 @@ mod tests {
             }
         );
     }
+
+    /// y partly below x's frame. Its dropped bits decide the rounding only through sticky:
+    /// 1 + 2^-41 rounded to 40 fraction bits is a tie (to even: 1) when the dropped bits are
+    /// zero, and rounds up when one of them is set.
+    #[test]
+    fn bits_below_the_frame_are_sticky_only_when_set() {
+        let t = Target::ieee(8, 40);
+        let one = Term {
+            neg: false,
+            sig: 1,
+            lsb: 0,
+        };
+        let clean = Term {
+            neg: false,
+            sig: 1 << 99,
+            lsb: -140,
+        }; // 2^-41, low bits below the frame zero
+        let dirty = Term {
+            sig: (1 << 99) | 1,
+            ..clean
+        }; // 2^-41 + 2^-140
+        let (_, r) = add_round(one, clean, &t, Round::Rne);
+        assert_eq!(
+            r,
+            Rounded::Finite {
+                sig: 1 << 40,
+                exp: 0,
+                inexact: true
+            }
+        );
+        let (_, r) = add_round(one, dirty, &t, Round::Rne);
+        assert_eq!(
+            r,
+            Rounded::Finite {
+                sig: (1 << 40) + 1,
+                exp: 0,
+                inexact: true
+            }
+        );
+        // Subtracting: 1 - 2^-41 - 2^-140 truncates below 1 - 2^-41 (RZ), a tie otherwise.
+        let (neg, r) = add_round(one, Term { neg: true, ..dirty }, &t, Round::Rz);
+        assert!(!neg);
+        assert_eq!(
+            r,
+            Rounded::Finite {
+                sig: (1 << 41) - 2,
+                exp: -1,
+                inexact: true
+            }
+        );
+        let (_, r) = add_round(one, Term { neg: true, ..clean }, &t, Round::Rz);
+        assert_eq!(
+            r,
+            Rounded::Finite {
+                sig: (1 << 41) - 1,
+                exp: -1,
+                inexact: false
+            }
+        );
+    }
 }

@@ -370,4 +370,132 @@ mod tests {
         }
         assert_eq!(ups, 256);
     }
+
+    /// A target without subnormals (an E4M3-like range): values under the smallest normal
+    /// 2^-6 go to 0 or to 2^-6 by direction; exactly half of it is a tie that RNE sends to 0.
+    #[test]
+    fn no_subnormal_target() {
+        let t = Target {
+            man_bits: 3,
+            emin: -6,
+            emax: 8,
+            max_sig: 15,
+            subnormals: false,
+        };
+        let raw = |sig: u128, exp: i32| Raw {
+            sig,
+            exp,
+            sticky: false,
+        };
+        let min = Rounded::Finite {
+            sig: 8,
+            exp: -6,
+            inexact: true,
+        };
+        let zero = Rounded::Finite {
+            sig: 0,
+            exp: -6,
+            inexact: true,
+        };
+        // 2^-7: the tie.
+        assert_eq!(round(false, raw(1, -7), &t, Round::Rne), zero);
+        assert_eq!(round(false, raw(1, -7), &t, Round::Rna), min);
+        // 1.5 * 2^-7: above the tie.
+        assert_eq!(round(false, raw(3, -8), &t, Round::Rne), min);
+        assert_eq!(
+            round(
+                false,
+                Raw {
+                    sticky: true,
+                    ..raw(1, -7)
+                },
+                &t,
+                Round::Rne
+            ),
+            min
+        );
+        // 2^-8: below the tie.
+        assert_eq!(round(false, raw(1, -8), &t, Round::Rne), zero);
+        assert_eq!(round(false, raw(1, -8), &t, Round::Rna), zero);
+        assert_eq!(round(false, raw(1, -8), &t, Round::Up), min);
+        assert_eq!(round(true, raw(1, -8), &t, Round::Up), zero);
+        assert_eq!(round(true, raw(1, -8), &t, Round::Down), min);
+        assert_eq!(round(false, raw(1, -8), &t, Round::Down), zero);
+        assert_eq!(round(false, raw(3, -8), &t, Round::Rz), zero);
+        assert_eq!(round(false, raw(3, -8), &t, Round::Odd), zero);
+        // The smallest normal itself is exact.
+        assert_eq!(
+            round(false, raw(1, -6), &t, Round::Rne),
+            Rounded::Finite {
+                sig: 8,
+                exp: -6,
+                inexact: false
+            }
+        );
+    }
+
+    /// A magnitude that is only a sticky bit far below FP32's range: a tiny non-zero value.
+    #[test]
+    fn sticky_only_magnitude() {
+        let tiny = Raw {
+            sig: 0,
+            exp: -300,
+            sticky: true,
+        };
+        let zero = Rounded::Finite {
+            sig: 0,
+            exp: -126,
+            inexact: true,
+        };
+        let min = Rounded::Finite {
+            sig: 1,
+            exp: -126,
+            inexact: true,
+        };
+        assert_eq!(round(false, tiny, &Target::FP32, Round::Rne), zero);
+        assert_eq!(round(false, tiny, &Target::FP32, Round::Rz), zero);
+        assert_eq!(round(false, tiny, &Target::FP32, Round::Rna), zero);
+        assert_eq!(round(false, tiny, &Target::FP32, Round::Up), min);
+        assert_eq!(round(true, tiny, &Target::FP32, Round::Up), zero);
+        assert_eq!(round(true, tiny, &Target::FP32, Round::Down), min);
+        assert_eq!(round(false, tiny, &Target::FP32, Round::Odd), min);
+        let nothing = Raw {
+            sticky: false,
+            ..tiny
+        };
+        assert_eq!(
+            round(false, nothing, &Target::FP32, Round::Up),
+            Rounded::Finite {
+                sig: 0,
+                exp: -126,
+                inexact: false
+            }
+        );
+    }
+
+    /// Rounding points 128 or more bits above the significand's last bit.
+    #[test]
+    fn splits_at_128_bits_and_beyond() {
+        let half_min = 1u128 << 127; // with exp -277: 2^-150, half the smallest subnormal
+        let r = |sig: u128, exp: i32, mode: Round| {
+            fp32(
+                false,
+                Raw {
+                    sig,
+                    exp,
+                    sticky: false,
+                },
+                mode,
+            )
+        };
+        assert_eq!(r(half_min, -277, Round::Rne), 0); // tie to even
+        assert_eq!(r(half_min + 1, -277, Round::Rne), 1); // just above the tie
+        assert_eq!(r(half_min, -277, Round::Rna), 1);
+        assert_eq!(r(half_min, -277, Round::Rz), 0);
+        assert_eq!(r(half_min - 1, -277, Round::Rna), 0); // just below the tie
+                                                          // 151 bits above: the round bit is 0, the rest is sticky.
+        assert_eq!(r(half_min + 1, -300, Round::Rne), 0);
+        assert_eq!(r(half_min + 1, -300, Round::Up), 1);
+        assert_eq!(r(half_min + 1, -300, Round::Odd), 1);
+    }
 }
