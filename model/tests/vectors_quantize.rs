@@ -4,7 +4,7 @@
 //! `support::reference` — nothing from the model's quantizer, encoder or rounding routine.
 //! Covered: the power-of-two rules `floor`, `ceil`, `rceil` with `rne`, `rna`, `rz`, and the
 //! two-level `nvfp4` rule (tensor scale, block scales, elements as exact quotients rounded
-//! once); `stochastic` lines are counted and left to model/tests/quantize.rs.
+//! once); `stochastic` lines with the SplitMix64 bits of spec/quantize.md, written here again.
 
 mod support;
 
@@ -84,6 +84,21 @@ fn encode(name: &str, y: &Q, neg_zero: bool, mode: &str) -> u32 {
     encode_ratio(name, y, &one(), neg_zero, mode)
 }
 
+/// Random bits of element `i` for stochastic rounding, written from spec/quantize.md:
+/// the i-th output of SplitMix64 seeded with `seed`, high half.
+fn splitmix_hi(seed: u64, i: u64) -> u32 {
+    let mut z = seed.wrapping_add((i + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 32) as u32
+}
+
+thread_local! {
+    /// The random bits of the element being encoded under `"stochastic"`.
+    static RANDOM: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// The code of the quotient `num / den` (`den > 0`) rounded by `mode`, saturating: a search
 /// over the decoded magnitudes comparing `q * den` with `num`, so no quotient is ever formed.
 fn encode_ratio(name: &str, num: &Q, den: &Q, neg_zero: bool, mode: &str) -> u32 {
@@ -127,6 +142,48 @@ fn encode_ratio(name: &str, num: &Q, den: &Q, neg_zero: bool, mode: &str) -> u32
     };
     let mid = cmp(&twice, &mul(&add(&lo, hi), den));
     let up = match mode {
+        // Away from zero iff f + r >= 2^32, f = floor(2^32 (|y| - lo) / (hi - lo)).
+        "stochastic" => {
+            let diff = add(
+                &m,
+                &Q {
+                    n: -mul(&lo, den).n,
+                    e: mul(&lo, den).e,
+                },
+            );
+            let gap = mul(
+                &add(
+                    hi,
+                    &Q {
+                        n: -lo.n.clone(),
+                        e: lo.e,
+                    },
+                ),
+                den,
+            );
+            let scaled = Q {
+                n: diff.n << 32u32,
+                e: diff.e,
+            };
+            // f = the largest integer with f * gap <= scaled.
+            let (mut f_lo, mut f_hi) = (0u64, 1u64 << 32);
+            while f_hi - f_lo > 1 {
+                let mid = (f_lo + f_hi) / 2;
+                let t = mul(
+                    &gap,
+                    &Q {
+                        n: BigInt::from(mid),
+                        e: 0,
+                    },
+                );
+                if cmp(&t, &scaled) != Ordering::Greater {
+                    f_lo = mid;
+                } else {
+                    f_hi = mid;
+                }
+            }
+            f_lo + RANDOM.with(|r| r.get()) as u64 >= 1 << 32
+        }
         "rz" => false,
         "rna" => mid != Ordering::Less,
         "rne" => match mid {
@@ -232,9 +289,6 @@ fn derive(v: &Value) -> Option<(Vec<u32>, Vec<u32>)> {
     let elem = v["elem"].as_str().unwrap();
     let rule = v["scale_rule"].as_str().unwrap();
     let mode = v["round"].as_str().unwrap();
-    if mode == "stochastic" {
-        return None;
-    }
     if rule == "nvfp4" {
         return Some(derive_nvfp4(v));
     }
@@ -261,6 +315,11 @@ fn derive(v: &Value) -> Option<(Vec<u32>, Vec<u32>)> {
                 n: q.n.clone(),
                 e: q.e - k,
             };
+            if mode == "stochastic" {
+                let seed = v["seed"].as_u64().unwrap_or(0);
+                let i = v["first_index"].as_u64().unwrap_or(0) + codes.len() as u64;
+                RANDOM.with(|r| r.set(splitmix_hi(seed, i)));
+            }
             codes.push(encode(elem, &y, b >> 31 == 1, mode));
         }
     }
@@ -373,7 +432,8 @@ fn committed_quantize_vectors_match_the_independent_reference() {
             }
         }
     }
-    println!("{checked} quantize vectors re-derived, {skipped} (stochastic) left to quantize.rs");
+    println!("{checked} quantize vectors re-derived, {skipped} skipped");
+    assert_eq!(skipped, 0, "every committed quantize vector is re-derived");
     assert!(checked > 1000, "only {checked} vectors checked");
     assert!(
         bad.is_empty(),
