@@ -27,8 +27,12 @@ fuzz_target!(|data: &[u8]| {
         random: None,
         seed: 1,
         mixed: false,
+        elements: Vec::new(),
+        no_nvfp4: false,
+        junk: false,
         vcd: None,
         vectors: None,
+        regs: false,
         quiet: true,
     };
     if let Err(e) = sim::run(args) {
