@@ -141,8 +141,20 @@ impl Dot {
                 ),
             ));
         }
-        let ta = elem::table(spec.a_fmt);
-        let tb = elem::table(spec.b_fmt);
+        let (ta, tb) = match n.input_format {
+            None => (elem::table(spec.a_fmt), elem::table(spec.b_fmt)),
+            Some(to) => {
+                let conv = |id: FormatId, field| {
+                    elem::table_as(id, to).ok_or_else(|| {
+                        invalid(
+                            field,
+                            format!("{id} does not convert exactly to input_format {to}"),
+                        )
+                    })
+                };
+                (conv(spec.a_fmt, "a_fmt")?, conv(spec.b_fmt, "b_fmt")?)
+            }
+        };
         let out = n.output.target().expect("validated: output is finite");
         // i64 block sums when |a|*|b|*block < 2^63.
         let lg = usize::BITS - spec.block.leading_zeros();

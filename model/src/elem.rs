@@ -2,7 +2,8 @@
 //! the format table, so the hot loop is a table lookup and an integer multiply.
 
 use crate::format::{Class, FormatId, Kind, Role, FORMATS};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 /// Special-value flags of a code.
 pub const F_NAN: u8 = 1;
@@ -138,25 +139,48 @@ fn decode(id: FormatId, code: u32, qmin: i32) -> (Elem, u64) {
 }
 
 fn build(id: FormatId) -> Table {
+    build_as(id, None).expect("a format holds its own values")
+}
+
+/// The table of `id`; with `to`, every value re-expressed exactly in format `to` (its
+/// significand width, minimum exponent and quantum), as hardware that converts its inputs
+/// before the multipliers sees them. `None` if `to` cannot hold every value of `id`.
+fn build_as(id: FormatId, to: Option<FormatId>) -> Option<Table> {
     let f = id.format();
-    let man_bits = f.man_bits;
-    let qmin = match f.kind {
+    let tf = to.map_or(f, |t| t.format());
+    let man_bits = tf.man_bits;
+    let qmin = match tf.kind {
         Kind::Int => 1 - man_bits as i32,
-        Kind::Float => f.emin() - man_bits as i32,
+        Kind::Float => tf.emin() - man_bits as i32,
     };
     let bits = f.bits();
     let mut entries = Vec::new();
     let mut max_ival = 0u64;
     if bits <= TABLE_BITS {
         for code in 0..(1u32 << bits) {
-            let (el, mag) = decode(id, code, qmin);
+            let (mut el, mag) = decode(id, code, qmin);
+            if to.is_some() && el.sig != 0 {
+                // value = sig * 2^(e - m_src); in `to`: sig' * 2^(e' - m_to), e' >= emin_to.
+                let lsb = el.e - f.man_bits as i32;
+                let lead = lsb + 31 - el.sig.leading_zeros() as i32;
+                let e2 = lead.max(tf.emin());
+                let sh = lsb - (e2 - man_bits as i32);
+                if !(0..32).contains(&sh) || e2 > tf.emax() || mag == u64::MAX {
+                    return None;
+                }
+                el.sig <<= sh;
+                el.e = e2;
+                el.subnormal = el.sig >> man_bits == 0;
+            }
             max_ival = max_ival.max(mag);
             entries.push(el);
         }
+    } else if to.is_some() {
+        return None;
     } else {
         max_ival = u64::MAX;
     }
-    Table {
+    Some(Table {
         id,
         man_bits,
         qmin,
@@ -198,7 +222,20 @@ fn build(id: FormatId) -> Table {
             crate::format::Specials::Ieee => Some(((1 << f.exp_bits) - 1) << f.man_bits),
         },
         entries,
-    }
+    })
+}
+
+/// The table of `id` with its values re-expressed in `to` (see [`build_as`]), built on first
+/// use; `None` if `to` cannot hold every value of `id` exactly.
+pub fn table_as(id: FormatId, to: FormatId) -> Option<&'static Table> {
+    type Cache = Mutex<HashMap<(FormatId, FormatId), Option<&'static Table>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let mut m = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .expect("table cache");
+    *m.entry((id, to))
+        .or_insert_with(|| build_as(id, Some(to)).map(|t| &*Box::leak(Box::new(t))))
 }
 
 /// The table of a format, built on first use.

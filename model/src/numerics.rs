@@ -187,6 +187,11 @@ pub struct Numerics {
     /// Subnormal input elements are taken as zero.
     #[serde(default)]
     pub flush_subnormal_inputs: bool,
+    /// Elements are converted exactly to this format before the multipliers (`null`: used as
+    /// they are). Alignment then sees the converted values: an FP8 subnormal that is an FP16
+    /// normal aligns by its own exponent (Hopper's FP8 `mma.sync` runs on FP16 HMMAs).
+    #[serde(default)]
+    pub input_format: Option<crate::format::FormatId>,
     /// With `scale = block_sum`: products per exactly-summed chunk, a divisor of the block
     /// (`null`: the whole block). Each chunk is scaled by its block's scales and is one term.
     #[serde(default)]

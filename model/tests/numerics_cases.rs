@@ -174,3 +174,31 @@ fn sign_of_zero() {
         );
     }
 }
+
+/// I: input conversion (E4M3, 10-bit window). 2^-9 (an E4M3 subnormal) * 448 + 2^-5 * 2^-5.
+/// As E4M3 the first product's nominal exponent is -6 + 8 = 2 and the window (to 2^-8) drops
+/// 2^-10; converted to FP16 first, 2^-9 is a normal with exponent -9, the product's is -1, the
+/// window reaches 2^-11 and keeps it.
+#[test]
+fn input_format() {
+    let (a, b) = (&[0x01, 0x10][..], &[0x7e, 0x10][..]);
+    let mut n = rtl();
+    n.window_bits = Some(10);
+    assert_eq!(d(&exact(), FormatId::E4m3, &[(a, b)], 0), 0x3f60_4000);
+    assert_eq!(d(&n, FormatId::E4m3, &[(a, b)], 0), 0x3f60_0000);
+    n.input_format = Some(FormatId::Fp16);
+    assert_eq!(d(&n, FormatId::E4m3, &[(a, b)], 0), 0x3f60_4000);
+    // A format that cannot hold the elements exactly is refused, naming the field.
+    n.input_format = Some(FormatId::E2m1);
+    let err = Dot::new(
+        DotSpec {
+            a_fmt: FormatId::E4m3,
+            b_fmt: FormatId::E4m3,
+            scale_fmt: FormatId::E8m0,
+            block: 32,
+        },
+        &n,
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), "a_fmt");
+}

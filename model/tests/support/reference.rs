@@ -303,6 +303,28 @@ struct Dec {
     subnormal: bool,
 }
 
+/// `d` re-expressed exactly in format `to` (`Numerics::input_format`): the same value with
+/// `to`'s fraction width and an exponent no lower than `to`'s emin.
+fn convert(d: Dec, to: &str) -> Dec {
+    if d.sig == 0 {
+        return d;
+    }
+    let (_, mb, bias, _, _) = fields(to);
+    let lsb = d.enom - d.man;
+    let lead = lsb + 63 - d.sig.leading_zeros() as i64;
+    let enom = lead.max(1 - bias);
+    let sh = lsb - (enom - mb as i64);
+    assert!((0..40).contains(&sh), "{to} holds the value exactly");
+    let sig = d.sig << sh;
+    Dec {
+        neg: d.neg,
+        sig,
+        enom,
+        man: mb as i64,
+        subnormal: sig >> mb == 0,
+    }
+}
+
 fn dec(name: &str, code: u32) -> Dec {
     match name {
         "int8" => {
@@ -527,8 +549,12 @@ pub fn general(
         _ => unreachable!(),
     };
     // One product, unscaled or scaled, as (value, nominal exponent); None when zero.
+    let input = |d: Dec| match n.input_format {
+        Some(f) => convert(d, f.format().name),
+        None => d,
+    };
     let product = |i: usize, scaled: bool| -> Option<(Q, i64)> {
-        let (x, y) = (dec(an, a[i]), dec(bn, b[i]));
+        let (x, y) = (input(dec(an, a[i])), input(dec(bn, b[i])));
         if x.sig == 0 || y.sig == 0 || (flush && (x.subnormal || y.subnormal)) {
             return None;
         }
