@@ -199,6 +199,8 @@ def main():
     path = args.path
     pr = Prober(path, 32)
     K = pr.K = KSTEP[pr.fa]
+    if path.startswith("wgmma") and pr.fa == "tf32":
+        K = pr.K = 16  # Triton's smallest tl.dot: two chained wgmma k8 (group detection sees 2)
     log(f"# characterize {path}: {mxgpu.info()}")
     X = 2.0 ** 16
     # 1. Layout: a single product anywhere comes back exactly.

@@ -221,7 +221,9 @@ def _triton_kernels():
 def run_wgmma(path, p):
     torch = _torch()
     T, M, N, K = p.shape
-    ks = {"e4m3": 32, "e5m2": 32, "fp16": 16, "bf16": 16, "tf32": 8}[p.a_fmt]
+    # Triton's tl.dot needs K >= 16: for TF32 one step is two chained wgmma k8 instructions
+    # (the SASS is checked in cuda/device.sh), i.e. two groups of 8 on one FP32 accumulator.
+    ks = {"e4m3": 32, "e5m2": 32, "fp16": 16, "bf16": 16, "tf32": 16}[p.a_fmt]
     if M % 64 or N % 16 or K % ks:
         sys.exit(f"{path}: tiles must be M % 64 == 0, N % 16 == 0, K % {ks} == 0")
     A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)

@@ -22,7 +22,7 @@ wgmma-e5m2-e5m2 e5m2 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-e4m3-e5m2 e4m3 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-fp16-fp16 fp16 fp16 64 64 16 0 hopper-wgmma-f16
 wgmma-bf16-bf16 bf16 bf16 64 64 16 0 hopper-wgmma-bf16
-wgmma-tf32-tf32 tf32 tf32 64 64 8 0 hopper-wgmma-tf32
+wgmma-tf32-tf32 tf32 tf32 64 64 16 0 hopper-wgmma-tf32
 cublas-fast-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
 cublas-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8 --c-zero
 cublas-fast-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
@@ -45,6 +45,9 @@ echo "$CASES" | while read -r path a b m n k blk preset extra; do
   $MX gpu check --vectors $v --results $r --numerics model/presets/$preset.json --show ${SHOW:-3} \
       --json $W/verify-$path.json > $W/check-$path.txt 2>&1
   grep -v '^  {' $W/check-$path.txt | tail -8
+  # What docs/gpu/ records per run: the seeded generator command reproduces the vectors.
+  printf '{"path": "%s", "preset": "%s", "generator": "mxref gpu gen --a %s --b %s --m %s --n %s --k %s --block %s --tiles %s --seed %s %s", "model": "%s"}\n' \
+      "$path" "$preset" $a $b $m $n $k $blk $tiles $seed "$extra" "${MODEL_REV:-unknown}" > $W/run-$path.json
   t3=$SECONDS
   echo "   times: gen $((t1 - t0))s gpu $((t2 - t1))s check $((t3 - t2))s"
   rm -f $v $r

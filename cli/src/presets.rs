@@ -114,6 +114,10 @@ fn text_block(n: &Numerics) -> String {
             CEntry::End => "added after the last group".into(),
         },
     );
+    row(
+        "align_min_exp",
+        n.align_min_exp.map_or("none".into(), |e| format!("2^{e}")),
+    );
     row("output", float(&n.output));
     row(
         "inputs FTZ",

@@ -172,6 +172,12 @@ pub struct Numerics {
     pub align: Align,
     /// Fraction bits kept below `2^Emax`; `null` keeps every bit (no alignment loss).
     pub window_bits: Option<u32>,
+    /// Lowest alignment exponent: a group's `Emax` is raised to at least this, so the window
+    /// never reaches below `2^(align_min_exp - window_bits)` (`null`: no floor). Measured on
+    /// Hopper's BF16/TF32 HMMA (spec/gpu.md): products far below FP32's range lose the bits
+    /// under 2^-158 even when they are the largest of their group.
+    #[serde(default)]
+    pub align_min_exp: Option<i32>,
     #[serde(default = "truncate")]
     pub shifted_out: ShiftedOut,
     #[serde(default = "product")]

@@ -250,10 +250,13 @@ fn hw_numerics() -> impl Strategy<Value = Numerics> {
             rounds.clone(),
         ),
         (prop_oneof![Just(23u32), Just(13)], rounds),
-        any::<bool>(),
+        (
+            any::<bool>(),
+            prop_oneof![Just(None), (-40i32..40).prop_map(Some)],
+        ),
     )
         .prop_map(
-            |(group, interleave, w, leading, rne, fused, (am, ar), (om, or), c_end)| {
+            |(group, interleave, w, leading, rne, fused, (am, ar), (om, or), (c_end, floor))| {
                 let mut n = preset("rtl").unwrap();
                 n.name = "random".into();
                 n.group = group;
@@ -268,6 +271,7 @@ fn hw_numerics() -> impl Strategy<Value = Numerics> {
                     }
                 }
                 n.window_bits = Some(w);
+                n.align_min_exp = floor;
                 n.align = if leading {
                     Align::Leading
                 } else {

@@ -202,3 +202,17 @@ fn input_format() {
     .unwrap_err();
     assert_eq!(err.field(), "a_fmt");
 }
+
+/// F: alignment floor (BF16). 2^-74 * 2^-74 - 2^-80 * 2^-79: without a floor the window (to
+/// 2^-173) keeps -2^-159 and RZ gives 1 * 2^-149; with align_min_exp = -133 the cut is at
+/// 2^-158, -2^-159 is truncated away and 2^-148 remains.
+#[test]
+fn align_min_exp() {
+    let (a, b) = (&[0x1a80, 0x1780][..], &[0x1a80, 0x9800][..]);
+    let mut n = preset("hopper-mma-bf16").unwrap();
+    assert_eq!(d(&exact(), FormatId::Bf16, &[(a, b)], 0), 0x0000_0002);
+    assert_eq!(n.align_min_exp, Some(-133));
+    assert_eq!(d(&n, FormatId::Bf16, &[(a, b)], 0), 0x0000_0002);
+    n.align_min_exp = None;
+    assert_eq!(d(&n, FormatId::Bf16, &[(a, b)], 0), 0x0000_0001);
+}

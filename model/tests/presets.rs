@@ -412,3 +412,50 @@ fn engine_equals_reference_on_random_cases_under_every_preset() {
     }
     assert!(checked >= 31 * 150);
 }
+
+/// Results measured on Hopper (docs/gpu/mismatches/mma-bf16.txt, an H100; the TF32 run of
+/// docs/gpu/README.md): sums far below FP32's normal range lose the bits under 2^-158 even
+/// when every product is that small (`align_min_exp = -133` with the 25-bit window).
+#[test]
+fn hopper_alignment_floor_measured() {
+    let bf16_a = [
+        36261, 36109, 36165, 36257, 36158, 3395, 36116, 36277, 36105, 3421, 36349, 36167, 3483,
+        36228, 36311, 3403,
+    ];
+    let bf16_b = [
+        9686, 43378, 10380, 42546, 43019, 9801, 9702, 9793, 43061, 10579, 43192, 43459, 42550,
+        9660, 10538, 42796,
+    ];
+    let tf32_a = [310574, 48202, 308713, 309776, 307760, 48583, 47399, 308414];
+    let tf32_b = [
+        324748, 324747, 325136, 325508, 325367, 62739, 324822, 325301,
+    ];
+    for (name, f, a, b, c, gpu) in [
+        (
+            "hopper-mma-bf16",
+            FormatId::Bf16,
+            &bf16_a[..],
+            &bf16_b[..],
+            0x8000_0000,
+            0x3e,
+        ),
+        (
+            "hopper-mma-tf32",
+            FormatId::Tf32,
+            &tf32_a[..],
+            &tf32_b[..],
+            0x8000_0000,
+            0x20,
+        ),
+    ] {
+        let mut n = preset(name).unwrap();
+        let k = a.len();
+        let got = eval(&n, f, f, FormatId::E8m0, k, a, b, &[127], &[127], c);
+        assert_eq!(got, gpu, "{name}");
+        // Without the floor the model gives the next value up or down: the floor is what
+        // makes these measured cases agree.
+        n.align_min_exp = None;
+        let without = eval(&n, f, f, FormatId::E8m0, k, a, b, &[127], &[127], c);
+        assert_ne!(without, gpu, "{name} without align_min_exp");
+    }
+}

@@ -389,6 +389,7 @@ impl Dot {
         if emax == i32::MIN {
             return; // nothing but zeros: the accumulator is unchanged
         }
+        let emax = emax.max(n.align_min_exp.unwrap_or(i32::MIN));
         // Pass 2: cut every term to a multiple of 2^cut and sum exactly.
         let cut = emax - w as i32;
         tr.step(|| Step::Align {
@@ -600,6 +601,7 @@ impl Dot {
         if emax == i32::MIN {
             return (0, None);
         }
+        let emax = emax.max(n.align_min_exp.unwrap_or(i32::MIN));
         let cut = emax - w as i32;
         // A product's last bit sits at e_x + e_y + se - m_all; its shift to the cut:
         let base = cut - se + m_all;

@@ -688,6 +688,8 @@ pub fn general(
                     emax = Some(emax.map_or(e, |m| m.max(e)));
                 }
                 if let Some(emax) = emax {
+                    // The alignment floor raises Emax (never creates one for an all-zero group).
+                    let emax = n.align_min_exp.map_or(emax, |f| emax.max(f as i64));
                     let cut = emax - w as i64;
                     let mut sum = BigInt::zero();
                     for q in ts.iter().map(|t| &t.0).chain(acc_term.iter()) {
