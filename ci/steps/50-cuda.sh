@@ -65,4 +65,20 @@ assert c.layout_of([[0, 1, 2], [3, 4, 5, 6]], 7)[1] is None
 print("50-cuda: probe layout analysis ok")
 PY
 )
+# --c-fp16 (paths with an FP16 C): every C is exactly an FP16 value (numpy's float16 as the
+# independent reference), and all FP16 classes occur.
+$MX gpu gen --a fp16 --b fp16 --m 64 --n 64 --k 16 --tiles 40 --seed 11 --c-fp16 -o "$T/h.bin" 2>/dev/null
+.venv/bin/python - "$T/h.bin" <<'PY'
+import sys, numpy as np
+raw = open(sys.argv[1], "rb").read()
+M = N = 64; K = 16; tile = M * K * 2 + N * K * 2 + M * N * 4
+c = np.concatenate([np.frombuffer(raw, np.uint32, M * N, 64 + t * tile + (M + N) * K * 2)
+                    for t in range(40)]).view(np.float32)
+h = c.astype(np.float16).astype(np.float32)
+assert ((c == h) | (np.isnan(c) & np.isnan(h))).all(), "a C is not an FP16 value"
+a = np.abs(c[np.isfinite(c)])
+assert np.isinf(c).any() and np.isnan(c).any() and (a == 0).any()
+assert ((a > 0) & (a < 2.0 ** -14)).any() and (a >= 2.0 ** 15).any()
+print("50-cuda: --c-fp16 C values are FP16 values")
+PY
 echo "50-cuda: ok"

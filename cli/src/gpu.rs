@@ -70,15 +70,27 @@ struct GenArgs {
     tiles: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Block size of E8M0 scales (0: no scales).
+    /// Block size of the scales (0: no scales).
     #[arg(long, default_value_t = 0)]
     block: usize,
-    /// Largest |scale exponent| drawn (scales 2^-r .. 2^r).
+    /// Scale format with --block: e8m0 (MX, the default) or ue4m3 (NVFP4).
+    #[arg(long)]
+    scale: Option<FormatId>,
+    /// Largest |scale exponent| drawn for E8M0 (scales 2^-r .. 2^r); other scale formats draw
+    /// every finite non-zero code alike.
     #[arg(long, default_value_t = 20)]
     scale_range: u32,
+    /// One scale in 8 at an extreme of its format (the two smallest and two largest finite
+    /// codes, NaN unless --finite). Off by default so that the recorded FP8 runs' seeds still
+    /// give the same vectors.
+    #[arg(long)]
+    scale_extremes: bool,
     /// Every C is +0 (paths that take no C, such as cuBLASLt here).
     #[arg(long)]
     c_zero: bool,
+    /// Every C is an FP16 value (paths with an FP16 C and D, such as wgmma .f16.f16.f16).
+    #[arg(long, conflicts_with = "c_zero")]
+    c_fp16: bool,
     /// No NaN or Inf operands.
     #[arg(long)]
     finite: bool,
@@ -325,6 +337,88 @@ fn random_c(r: &mut Rng, finite: bool) -> u32 {
     }
 }
 
+/// The FP32 bits of FP16 code `h` (exact: every FP16 value is an FP32 value).
+fn fp16_as_f32_bits(h: u32) -> u32 {
+    let (s, e, m) = ((h >> 15) << 31, (h >> 10) & 31, h & 0x3ff);
+    if e == 31 {
+        return s | 0x7f80_0000 | (m << 13);
+    }
+    let v = if e == 0 {
+        m as f32 * 2f32.powi(-24)
+    } else {
+        (1024 + m) as f32 * 2f32.powi(e as i32 - 25)
+    };
+    s | v.to_bits()
+}
+
+/// A random FP16 C: zeros, specials, or any finite code (the whole FP16 range is near the
+/// products' range).
+fn random_c16(r: &mut Rng, finite: bool) -> u32 {
+    let s = (r.below(2) as u32) << 15;
+    let h = match r.below(16) {
+        0 => s,
+        1 if !finite => s | [0x7c00, 0x7e00, 0x7d01][r.below(3) as usize],
+        _ => s | r.below(0x7c00) as u32,
+    };
+    fp16_as_f32_bits(h)
+}
+
+/// Scale codes of one scale format, for drawing.
+struct ScaleCodes {
+    id: FormatId,
+    /// Finite codes other than zero, ascending.
+    nonzero: Vec<u32>,
+    /// The two smallest and two largest finite codes, then the NaN codes.
+    extremes: Vec<u32>,
+    nans: usize,
+}
+
+impl ScaleCodes {
+    fn new(id: FormatId) -> Result<ScaleCodes> {
+        let f = id.format();
+        if f.role != Role::Scale {
+            let names: Vec<String> = FormatId::scales().map(|s| s.to_string()).collect();
+            bail!("--scale {id}: not a scale format ({})", names.join(", "));
+        }
+        let (mut finite, mut nonzero, mut nan) = (vec![], vec![], vec![]);
+        for c in 0..f.codes() {
+            match f.decode(c).expect("code in range").class {
+                mxref_model::Class::Nan | mxref_model::Class::Inf => nan.push(c),
+                mxref_model::Class::Zero => finite.push(c),
+                mxref_model::Class::Finite => {
+                    finite.push(c);
+                    nonzero.push(c);
+                }
+            }
+        }
+        let mut extremes = vec![finite[0], finite[1]];
+        extremes.extend_from_slice(&finite[finite.len() - 2..]);
+        let nans = nan.len();
+        extremes.extend(nan);
+        Ok(ScaleCodes {
+            id,
+            nonzero,
+            extremes,
+            nans,
+        })
+    }
+
+    /// One scale code. E8M0 keeps the draw the FP8 runs were recorded with (2^-range ..
+    /// 2^range); other formats draw every finite non-zero code alike.
+    fn draw(&self, r: &mut Rng, range: u32, extremes: bool, finite: bool) -> u8 {
+        if extremes && r.chance(8) {
+            let n = self.extremes.len() - if finite { self.nans } else { 0 };
+            return self.extremes[r.below(n as u64) as usize] as u8;
+        }
+        if self.id == FormatId::E8m0 {
+            let e = r.below(2 * range as u64 + 1) as i64 - range as i64;
+            (127 + e).clamp(1, 254) as u8
+        } else {
+            self.nonzero[r.below(self.nonzero.len() as u64) as usize] as u8
+        }
+    }
+}
+
 fn gen(a: GenArgs) -> Result<()> {
     let ca = Codes::new(a.a)?;
     let cb = Codes::new(a.b)?;
@@ -334,6 +428,10 @@ fn gen(a: GenArgs) -> Result<()> {
     if a.block != 0 && !a.k.is_multiple_of(a.block) {
         bail!("--block {} does not divide --k {}", a.block, a.k);
     }
+    if a.block == 0 && (a.scale.is_some() || a.scale_extremes) {
+        bail!("--scale and --scale-extremes need scaled blocks (--block > 0)");
+    }
+    let cs = ScaleCodes::new(a.scale.unwrap_or(FormatId::E8m0))?;
     // A tile is held in memory while it is written: refuse absurd shapes up front instead of
     // aborting on allocation.
     const MAX_TILE: usize = 1 << 30;
@@ -357,7 +455,7 @@ fn gen(a: GenArgs) -> Result<()> {
         block: a.block,
         a_fmt: a.a,
         b_fmt: a.b,
-        s_fmt: FormatId::E8m0,
+        s_fmt: cs.id,
     };
     // Written to a temporary file beside the output and renamed at the end, so a failed run
     // leaves no half-written file.
@@ -436,13 +534,21 @@ fn gen(a: GenArgs) -> Result<()> {
             put(&mut tile, x, wb);
         }
         for _ in 0..(m + n) * h.nsb() {
-            let e = r.below(2 * a.scale_range as u64 + 1) as i64 - a.scale_range as i64;
-            tile.push((127 + e).clamp(1, 254) as u8);
+            tile.push(cs.draw(&mut r, a.scale_range, a.scale_extremes, a.finite));
         }
         let c_mode = r.below(4);
         for _ in 0..m * n {
             let bits = if a.c_zero {
                 0
+            } else if a.c_fp16 {
+                if scenario == 6 {
+                    let s = (r.below(2) as u32) << 15;
+                    fp16_as_f32_bits(s | [0, 1, 0x3ff, 0x400, 0x3c00][r.below(5) as usize])
+                } else if c_mode == 0 {
+                    fp16_as_f32_bits((r.below(2) as u32) << 15)
+                } else {
+                    random_c16(&mut r, a.finite)
+                }
             } else if scenario == 6 {
                 let s = (r.below(2) as u32) << 31;
                 s | [0, 1, 0x7f_ffff, 0x80_0000, 0x3f80_0000][r.below(5) as usize]
@@ -777,8 +883,11 @@ mod tests {
             tiles: 40,
             seed,
             block,
+            scale: None,
             scale_range: 20,
+            scale_extremes: false,
             c_zero: false,
+            c_fp16: false,
             finite: false,
             out: dir.join(format!("v-{a}-{b}-{block}-{seed}.bin")),
         }
