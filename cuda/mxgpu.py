@@ -10,9 +10,10 @@ Paths (name: what runs):
   cublas-<a>-<b>, cublas-fast-<a>-<b>
                                   torch._scaled_mm (cuBLASLt FP8 GEMM), scales 1, fast accumulation off/on;
                                   C must be zero (the library adds no FP32 C here)
-  bw-mxf8f6f4-e4m3-e4m3, bw-mxf8f6f4-e5m2-e5m2
-                                  Blackwell sm_120a mma.sync kind::mxf8f6f4 block_scale (cuda/blackwell.cu),
-                                  tile 16x8x32 with E8M0 scales per 32; built, NOT yet run on hardware
+  bw-<kind>-<a>-<b>                Blackwell sm_120a mma.sync block_scale (cuda/blackwell.cu; BW_KINDS below):
+                                  kind::mxf8f6f4 (FP8/FP6/FP4 in bytes, 16x8x32, E8M0 per 32),
+                                  kind::mxf4nvf4 2X (E8M0 per 32) / 4X (UE4M3 per 16) and kind::mxf4
+                                  (FP4 pairs, 16x8x64); built, NOT yet run on hardware
   mxfp8-sw-e4m3-e4m3              block-scaled FP8 as run on Hopper: per 32-element block one wgmma from a
                                   zero accumulator, its result times 2^(sa-127) * 2^(sb-127) added into an
                                   FP32 accumulator that starts at C (Triton kernel below)
@@ -37,7 +38,8 @@ RES_MAGIC = b"MXGPURES"
 HEADER = 64
 
 # Element width in bytes by format name.
-WIDTH = {"e4m3": 1, "e5m2": 1, "fp16": 2, "bf16": 2, "tf32": 4}
+# FP6 and FP4 codes take one byte each in a vector file (cuda/blackwell.cu packs them).
+WIDTH = {"e4m3": 1, "e5m2": 1, "e3m2": 1, "e2m3": 1, "e2m1": 1, "fp16": 2, "bf16": 2, "tf32": 4}
 UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32}
 
 
@@ -194,6 +196,21 @@ def _triton_kernels():
         tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
 
     @triton.jit
+    def wgmma16_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
+                       KS: tl.constexpr):
+        # FP16 C and D: the accumulator stays FP16 (wgmma .f16.f16.f16, HGMMA.*.F16).
+        t = tl.program_id(0)
+        om = tl.arange(0, M)
+        on = tl.arange(0, N)
+        ok = tl.arange(0, KS)
+        acc = tl.load(C + t * M * N + om[:, None] * N + on[None, :])
+        for k0 in range(0, K, KS):
+            a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
+            b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
+            acc = tl.dot(a, b, acc, out_dtype=tl.float16)
+        tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
+
+    @triton.jit
     def mxfp8_kernel(A, B, SA, SB, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr):
         t = tl.program_id(0)
         om = tl.arange(0, M)
@@ -214,6 +231,7 @@ def _triton_kernels():
         tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
 
     _tri["wgmma"] = wgmma_kernel
+    _tri["wgmma16"] = wgmma16_kernel
     _tri["mxfp8"] = mxfp8_kernel
     return _tri
 
@@ -228,6 +246,19 @@ def run_wgmma(path, p):
         sys.exit(f"{path}: tiles must be M % 64 == 0, N % 16 == 0, K % {ks} == 0")
     A, B = _dev(p.A, p.a_fmt), _dev(p.B, p.b_fmt)
     C = torch.from_numpy(p.C.view(np.float32)).cuda()
+    if "-f16out-" in path:
+        # C must hold FP16 values (mxref gpu gen --c-fp16): the conversion is then exact, and
+        # so is D's conversion back to FP32 bits for the result file.
+        C16 = C.to(torch.float16)
+        if not bool(((C16.float() == C) | (C.isnan() & C16.isnan())).all()):
+            sys.exit(f"{path}: C values must be FP16 values (mxref gpu gen --c-fp16)")
+        D16 = torch.empty_like(C16)
+        k = _triton_kernels()["wgmma16"]
+        _tri["last_wgmma"] = k[(T,)](A, B, C16, D16, M=M, N=N, K=K, KS=ks, num_warps=4)
+        torch.cuda.synchronize()
+        # Widened on the host by numpy, which keeps a NaN's payload (0x7FFF -> 0x7FFFE000);
+        # the GPU's own F2F would return its canonical FP32 NaN and hide the FP16 bits.
+        return D16.cpu().numpy().astype(np.float32).view(np.uint32)
     D = torch.empty_like(C)
     k = _triton_kernels()["wgmma"]
     # One tl.dot per KS-wide step: wgmma m64nNk32 (FP8) or m64nNk16 (FP16/BF16) on one
@@ -272,62 +303,135 @@ def run_cublas(path, p, fast):
 
 
 # ---------------------------------------------------------------- Blackwell (sm_120a), not run yet
-BW_KINDS = {"bw-mxf8f6f4-e4m3-e4m3": 0, "bw-mxf8f6f4-e5m2-e5m2": 1}
+# Every bit position below is from the PTX ISA (9.2), section 9.7.14 "Warp Level Matrix Multiply-
+# Accumulate Instructions":
+#   - element fragments: "Matrix Fragments for mma.m16n8k32" (8-bit containers: .e4m3, .e5m2,
+#     .e3m2, .e2m3, .e2m1; four per .b32 register, a0 in the low byte) and "Matrix Fragments for
+#     mma.m16n8k64" (.e2m1, eight per .b32 register, a0 in the low nibble: "elements (low to
+#     high)"); C/D as for every m16n8 FP32 accumulator;
+#   - containers: the `mma` Description: with .kind::mxf8f6f4 an .e2m1 element sits in the
+#     central 4 bits of its byte (code << 2), an .e3m2/.e2m3 element in the low 6 bits; with
+#     .kind::mxf4/.kind::mxf4nvf4 the .e2m1 elements are packed with no padding;
+#   - scales: 9.7.14.3 "Block Scaling for mma.sync": thread-id-a = 0 selects the lanes with
+#     %laneid % 4 in {0, 1} for SF_A, thread-id-b = 0 the lanes with %laneid % 4 == 0 for SF_B;
+#     byte-id = 0 selects byte 0 (scale_vec::1X), bytes 0-1 (2X) or all four bytes (4X).
+# Where the text is silent (its Figures 43-45 are drawings): which row each of the two SF_A lanes
+# of a quad carries (lane 4g supplies row g, lane 4g + 1 row g + 8) and which K chunk each byte
+# of a pair/quad scales (byte j: the j-th chunk, K/X elements each, low byte first). Both follow
+# a published third-party probe of sm_120 (A row m from lane 4(m % 8) + m / 8, B column n from
+# lane 4n) and agree with CUTLASS's SM120 block-scaled MMA traits; neither has been confirmed on
+# a Blackwell part by this project.
 
 
-def _bw_maps():
-    """Per lane: (row, k) of each A byte, (col, k) of each B byte, (row, col) of each C/D
-    word, and the row / column whose scale the lane's byte 0 carries (-1: none)."""
+class BwKind:
+    """One block-scaled mma.sync form of cuda/blackwell.cu."""
+
+    def __init__(self, kernel, k, svec, s_fmt, packed):
+        # kernel: index of the kernel in mxgpu_bw(); k: the instruction's K; svec: scales per
+        # row/column per instruction (scale_vec::1X/2X/4X); packed: FP4 pairs (kind::mxf4*)
+        # rather than one element per byte (kind::mxf8f6f4).
+        self.kernel, self.k, self.svec, self.s_fmt, self.packed = kernel, k, svec, s_fmt, packed
+
+    @property
+    def block(self):
+        return self.k // self.svec
+
+
+BW_KINDS = {
+    "bw-mxf8f6f4-e4m3-e4m3": BwKind(0, 32, 1, "e8m0", False),
+    "bw-mxf8f6f4-e5m2-e5m2": BwKind(1, 32, 1, "e8m0", False),
+    "bw-mxf8f6f4-e3m2-e2m3": BwKind(2, 32, 1, "e8m0", False),
+    "bw-mxf8f6f4-e4m3-e2m1": BwKind(3, 32, 1, "e8m0", False),
+    "bw-mxf4nvf4-2x-e2m1-e2m1": BwKind(4, 64, 2, "e8m0", True),
+    "bw-mxf4nvf4-4x-e2m1-e2m1": BwKind(5, 64, 4, "ue4m3", True),
+    "bw-mxf4-e2m1-e2m1": BwKind(6, 64, 2, "e8m0", True),
+}
+
+
+def _bw_maps(kind):
+    """Where each operand value sits in the register images, per lane (axis 0):
+    A (32, 4 registers, s slots): row, k; B (32, 2, s): col, k; C/D (32, 4): row, col;
+    SA (32,): the row whose scales the lane carries (-1: none), SB (32,): the column.
+    s = 4 byte slots (K = 32) or 8 nibble slots (K = 64); slot i is bits [i*32/s, (i+1)*32/s)."""
+    s = 8 if kind.packed else 4
     lane = np.arange(32)
     g, t = lane // 4, lane % 4
     j = np.arange(4)[None, :, None]
-    i = np.arange(4)[None, None, :]
-    a_row = (g[:, None, None] + 8 * (j & 1)) + 0 * i
-    a_k = 4 * t[:, None, None] + 16 * (j >= 2) + i
+    i = np.arange(s)[None, None, :]
+    gg, tt = g[:, None, None], t[:, None, None]
+    a_row = gg + 8 * (j & 1) + 0 * i
+    a_k = s * tt + 4 * s * (j >> 1) + i
     jb = np.arange(2)[None, :, None]
-    b_col = g[:, None, None] + 0 * jb + 0 * i
-    b_k = 4 * t[:, None, None] + 16 * jb + i
+    b_col = gg + 0 * jb + 0 * i
+    b_k = s * tt + 4 * s * jb + i
     ci = np.arange(4)[None, :]
     c_row = g[:, None] + 8 * (ci >= 2)
     c_col = 2 * t[:, None] + (ci & 1)
-    sa_row = np.where(t < 2, g + 8 * (t % 2), -1)
+    sa_row = np.where(t < 2, g + 8 * t, -1)
     sb_col = np.where(t == 0, g, -1)
-    return a_row, a_k, b_col, b_k, c_row, c_col, sa_row, sb_col
+    return dict(a_row=a_row, a_k=a_k, b_col=b_col, b_k=b_k, c_row=c_row, c_col=c_col,
+                sa_row=sa_row, sb_col=sb_col)
 
 
-def bw_pack(p):
-    """Register images of 16x8x32 FP8 tiles with E8M0 scales for cuda/blackwell.cu."""
+def bw_container(fmt, codes, kind):
+    """Element codes as the instruction reads them: the byte for kind::mxf8f6f4 (E2M1 in the
+    central 4 bits, FP6 in the low 6, FP8 whole); the 4-bit code itself for kind::mxf4*."""
+    codes = codes.astype(np.uint32)
+    if kind.packed:
+        if fmt != "e2m1":
+            sys.exit(f"kind::mxf4/mxf4nvf4 takes e2m1 elements, not {fmt}")
+        return codes & 0xF
+    if fmt == "e2m1":
+        return (codes & 0xF) << 2
+    if fmt in ("e3m2", "e2m3"):
+        return codes & 0x3F
+    return codes & 0xFF
+
+
+def _words(x, bits):
+    """Sum slot values (last axis) into .b32 words, slot i at bit i * bits."""
+    sh = (bits * np.arange(x.shape[-1], dtype=np.uint32)).astype(np.uint32)
+    return (x.astype(np.uint32) << sh).sum(axis=-1, dtype=np.uint32)
+
+
+def bw_pack(p, kind):
+    """Register images (A, B, SA, SB, C) of T tiles for one kind of cuda/blackwell.cu:
+    A (T, 32, 4), B (T, 32, 2), SA (T, 32), SB (T, 32), C (T, 32, 4), all uint32."""
     T, M, N, K = p.shape
-    a_row, a_k, b_col, b_k, c_row, c_col, sa_row, sb_col = _bw_maps()
-    A = p.A[:, a_row, a_k].astype(np.uint32)          # T, 32, 4, 4 bytes
-    A = (A << (8 * np.arange(4, dtype=np.uint32))).sum(axis=3, dtype=np.uint32)
-    B = p.B[:, b_col, b_k].astype(np.uint32)
-    B = (B << (8 * np.arange(4, dtype=np.uint32))).sum(axis=3, dtype=np.uint32)
-    SA = np.where(sa_row >= 0, p.SA[:, np.maximum(sa_row, 0), 0], 0).astype(np.uint32)
-    SB = np.where(sb_col >= 0, p.SB[:, np.maximum(sb_col, 0), 0], 0).astype(np.uint32)
-    C = p.C[:, c_row, c_col].astype(np.uint32)
+    if (M, N, K) != (16, 8, kind.k) or p.block != kind.block or p.s_fmt != kind.s_fmt:
+        sys.exit(f"tiles must be 16 x 8 x {kind.k} with {kind.s_fmt} scales per {kind.block}, "
+                 f"got {M} x {N} x {K} with {p.s_fmt or 'no'} scales per {p.block}")
+    m = _bw_maps(kind)
+    bits = 4 if kind.packed else 8
+    A = _words(bw_container(p.a_fmt, p.A[:, m["a_row"], m["a_k"]], kind), bits)
+    B = _words(bw_container(p.b_fmt, p.B[:, m["b_col"], m["b_k"]], kind), bits)
+    # Scale byte j of a carrying lane: the row's (column's) j-th block along K.
+    sa = p.SA[:, np.maximum(m["sa_row"], 0), :].astype(np.uint32)     # T, 32, svec
+    sb = p.SB[:, np.maximum(m["sb_col"], 0), :].astype(np.uint32)
+    SA = np.where(m["sa_row"] >= 0, _words(sa, 8), 0).astype(np.uint32)
+    SB = np.where(m["sb_col"] >= 0, _words(sb, 8), 0).astype(np.uint32)
+    C = p.C[:, m["c_row"], m["c_col"]].astype(np.uint32)
     return A, B, SA, SB, C
 
 
 def bw_unpack_d(D):
-    """D register images (T, 32, 4) back to (T, 16, 8)."""
-    _, _, _, _, c_row, c_col, _, _ = _bw_maps()
+    """D register images (T, 32, 4) back to (T, 16, 8) (the same map for every kind)."""
+    m = _bw_maps(BW_KINDS["bw-mxf8f6f4-e4m3-e4m3"])
     out = np.empty((D.shape[0], 16, 8), dtype=np.uint32)
-    out[:, c_row, c_col] = D
+    out[:, m["c_row"], m["c_col"]] = D
     return out
 
 
 def run_bw(path, p):
-    T, M, N, K = p.shape
-    if (M, N, K) != (16, 8, 32) or p.block != 32 or p.s_fmt != "e8m0":
-        sys.exit(f"{path}: tiles must be 16 x 8 x 32 with E8M0 scales per 32")
+    kind = BW_KINDS[path]
+    A, B, SA, SB, C = (np.ascontiguousarray(x) for x in bw_pack(p, kind))
+    T = A.shape[0]
     so = os.environ.get("MXGPU_BW_LIB", os.path.join(HERE, "build", "libmxgpu_bw.so"))
     lib_bw = ctypes.CDLL(so)
     vp = ctypes.c_void_p
     lib_bw.mxgpu_bw.argtypes = [ctypes.c_int, ctypes.c_int, vp, vp, vp, vp, vp, vp]
-    A, B, SA, SB, C = (np.ascontiguousarray(x) for x in bw_pack(p))
     D = np.empty((T, 32, 4), dtype=np.uint32)
-    rc = lib_bw.mxgpu_bw(BW_KINDS[path], T, A.ctypes.data, B.ctypes.data, SA.ctypes.data,
+    rc = lib_bw.mxgpu_bw(kind.kernel, T, A.ctypes.data, B.ctypes.data, SA.ctypes.data,
                          SB.ctypes.data, C.ctypes.data, D.ctypes.data)
     if rc:
         sys.exit(f"{path}: CUDA error {rc}")

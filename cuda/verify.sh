@@ -22,6 +22,7 @@ wgmma-e5m2-e5m2 e5m2 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-e4m3-e5m2 e4m3 e5m2 64 64 32 0 hopper-wgmma-fp8
 wgmma-fp16-fp16 fp16 fp16 64 64 16 0 hopper-wgmma-f16
 wgmma-bf16-bf16 bf16 bf16 64 64 16 0 hopper-wgmma-bf16
+wgmma-f16out-fp16-fp16 fp16 fp16 64 64 16 0 hopper-wgmma-f16-f16out --c-fp16
 wgmma-tf32-tf32 tf32 tf32 64 64 16 0 hopper-wgmma-tf32
 cublas-fast-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8-fast --c-zero
 cublas-e4m3-e4m3 e4m3 e4m3 256 256 1024 0 hopper-cublas-fp8 --c-zero
