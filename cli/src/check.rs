@@ -5,15 +5,21 @@
 //! the same result field(s), matched by id in any order, or a plain list of FP32 words in hex
 //! (one per line, `0x` optional, `//` comments and blank lines skipped) in vector order, for
 //! dot vectors. Exit status: 0 every vector passed, 1 some failed or had no result, 2 bad input.
+//!
+//! Both files are streamed, one line at a time: results in vector order (what a testbench or
+//! `mxref dot` writes) are matched as they come. A result that comes before its vector is
+//! parked (its text) until the vector is read, so memory grows only with how far results run
+//! ahead of their vectors; besides that, a 128-bit hash of every vector id (for duplicate and
+//! stray ids) and at most `--max-report` reports, printed once the input is all read.
 
-use crate::jsonl::{FieldError, Line, LineError};
+use crate::jsonl::{FieldError, Line, Lines};
 use mxref_model::format::{decode_f32, Class};
 use mxref_model::FormatId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::hash::{BuildHasher, RandomState};
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,26 +42,32 @@ enum Got {
     Quant { scales: Vec<u32>, codes: Vec<u32> },
 }
 
-fn lines(path: &Path) -> anyhow::Result<Vec<(u64, String)>> {
-    let f =
-        File::open(path).map_err(|e| anyhow::anyhow!("{}: cannot open: {e}", path.display()))?;
-    let mut out = vec![];
-    for (i, l) in BufReader::new(f).lines().enumerate() {
-        let l = l.map_err(|e| anyhow::anyhow!("{}: line {}: {e}", path.display(), i + 1))?;
-        if !l.trim().is_empty() {
-            out.push((i as u64 + 1, l));
-        }
-    }
-    Ok(out)
+/// Vector ids as 128-bit keyed hashes: the duplicate check holds 16 bytes a vector, not the
+/// ids. Two ids collide with probability about n^2 / 2^129 (n = 10^9: 10^-21), and the keys
+/// are random per run, so no input can aim for a collision.
+struct IdSet {
+    keys: (RandomState, RandomState),
+    set: HashSet<u128>,
 }
 
-fn at(path: &Path, line: u64, err: FieldError) -> anyhow::Error {
-    LineError {
-        source: path.display().to_string(),
-        line,
-        err,
+impl IdSet {
+    fn new() -> IdSet {
+        IdSet {
+            keys: (RandomState::new(), RandomState::new()),
+            set: HashSet::new(),
+        }
     }
-    .into()
+    fn key(&self, id: &str) -> u128 {
+        (self.keys.0.hash_one(id) as u128) << 64 | self.keys.1.hash_one(id) as u128
+    }
+    /// Whether `id` was new.
+    fn insert(&mut self, id: &str) -> bool {
+        let k = self.key(id);
+        self.set.insert(k)
+    }
+    fn contains(&self, id: &str) -> bool {
+        self.set.contains(&self.key(id))
+    }
 }
 
 /// A FP32 word of a hex results list.
@@ -229,96 +241,174 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
+/// The results file: JSON Lines matched by id, or a hex word list in vector order.
+struct Results {
+    input: Lines,
+    json: bool,
+    /// The first non-blank line, read to tell the two forms apart, not yet consumed.
+    first: Option<(u64, String)>,
+    /// Results read ahead of their vectors: id -> (line, text).
+    parked: HashMap<String, (u64, Box<str>)>,
+    /// The end of the file was reached.
+    done: bool,
+}
+
+impl Results {
+    fn open(path: &std::path::Path) -> anyhow::Result<Results> {
+        let mut input = Lines::open_file(path)?;
+        let first = input.next_nonblank()?.map(|(n, t)| (n, t.to_string()));
+        let json = first
+            .as_ref()
+            .is_some_and(|(_, t)| t.trim_start().starts_with('{'));
+        Ok(Results {
+            done: first.is_none(),
+            input,
+            json,
+            first,
+            parked: HashMap::new(),
+        })
+    }
+
+    /// The next non-blank line, the held first line first; marks the end.
+    fn next(&mut self) -> anyhow::Result<Option<(u64, String)>> {
+        if let Some(f) = self.first.take() {
+            return Ok(Some(f));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        match self.input.next_nonblank()? {
+            Some((n, t)) => Ok(Some((n, t.to_string()))),
+            None => {
+                self.done = true;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The next word of a hex list (`//` comments and empty lines skipped).
+    fn next_word(&mut self) -> anyhow::Result<Option<(u64, String)>> {
+        while let Some((n, t)) = self.next()? {
+            let w = t.split("//").next().unwrap_or("").trim();
+            if !w.is_empty() {
+                return Ok(Some((n, w.to_string())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A JSON result line: parsed, with its id.
+    fn parse(&self, ln: u64, text: &str) -> anyhow::Result<(Line, String)> {
+        let l = Line::parse(text).map_err(|e| self.input.error(ln, e))?;
+        let id = l
+            .str("id")
+            .map_err(|e| self.input.error(ln, e))?
+            .to_string();
+        Ok((l, id))
+    }
+
+    /// The result for vector `id` (already in `seen`), reading ahead and parking other
+    /// results until it comes; `None` once the file has ended without it.
+    fn find(&mut self, id: &str, quant: bool, seen: &IdSet) -> anyhow::Result<Option<Got>> {
+        if let Some((ln, text)) = self.parked.remove(id) {
+            let (l, _) = self.parse(ln, &text)?;
+            return parse_got(&l, quant)
+                .map(Some)
+                .map_err(|e| self.input.error(ln, e));
+        }
+        while let Some((ln, text)) = self.next()? {
+            let (l, rid) = self.parse(ln, &text)?;
+            if rid == id {
+                return parse_got(&l, quant)
+                    .map(Some)
+                    .map_err(|e| self.input.error(ln, e));
+            }
+            // A vector read before this one was matched (results had not ended then), so
+            // a result for it now, or a second one for a parked id, is a duplicate.
+            if seen.contains(&rid) || self.parked.contains_key(&rid) {
+                return Err(self.input.error(
+                    ln,
+                    FieldError::new("id", format!("{rid:?} has two results")),
+                ));
+            }
+            self.parked.insert(rid, (ln, text.into_boxed_str()));
+        }
+        Ok(None)
+    }
+
+    /// After the last vector: any result left over is a stray or a duplicate.
+    fn finish(&mut self, vp: &std::path::Path, total: u64, seen: &IdSet) -> anyhow::Result<()> {
+        if !self.json {
+            return match self.next_word()? {
+                Some((ln, _)) => Err(self.input.error(
+                    ln,
+                    FieldError::line(format!("more results than the {total} vectors")),
+                )),
+                None => Ok(()),
+            };
+        }
+        let not_in = |id: &str| FieldError::new("id", format!("{id:?} is not in {}", vp.display()));
+        // Parked lines come before every line not read yet: report the first of them.
+        if let Some((id, (ln, _))) = self.parked.iter().min_by_key(|(_, (ln, _))| *ln) {
+            return Err(self.input.error(*ln, not_in(id)));
+        }
+        // The next result, if any: all vectors are read, so its id is a stray or a duplicate.
+        let Some((ln, text)) = self.next()? else {
+            return Ok(());
+        };
+        let (_, rid) = self.parse(ln, &text)?;
+        let err = if seen.contains(&rid) {
+            FieldError::new("id", format!("{rid:?} has two results"))
+        } else {
+            not_in(&rid)
+        };
+        Err(self.input.error(ln, err))
+    }
+}
+
 /// Returns whether everything passed; errors are bad input.
 pub(crate) fn check(args: &Args) -> anyhow::Result<bool> {
     let start = std::time::Instant::now();
     let vp = &args.vectors;
-    let rp = &args.results;
-    let vectors = lines(vp)?;
-    let results = lines(rp)?;
-    if vectors.is_empty() {
-        anyhow::bail!("{}: no vectors", vp.display());
-    }
-    // Parse the vectors: id, kind, expected.
-    let mut vs = Vec::with_capacity(vectors.len());
-    let mut index = HashMap::with_capacity(vectors.len());
-    for (ln, text) in &vectors {
-        let l = Line::parse(text).map_err(|e| at(vp, *ln, e))?;
-        let id = l.str("id").map_err(|e| at(vp, *ln, e))?.to_string();
+    let mut vin = Lines::open_file(vp)?;
+    let mut res = Results::open(&args.results)?;
+    let mut seen = IdSet::new();
+    // Reports wait until every line is read: bad input anywhere prints nothing but its error.
+    let mut report = String::new();
+    let (mut total, mut pass, mut fail, mut missing, mut reported) = (0u64, 0u64, 0u64, 0u64, 0);
+    let mut max_ulp = 0u64;
+    while let Some((ln, text)) = vin.next_nonblank()? {
+        let l = Line::parse(text).map_err(|e| vin.error(ln, e))?;
+        let id = l.str("id").map_err(|e| vin.error(ln, e))?;
         let quant = l.has("codes");
         if !quant && !l.has("d") {
-            return Err(at(
-                vp,
-                *ln,
+            return Err(vin.error(
+                ln,
                 FieldError::line("neither \"d\" nor \"codes\": not a vector file of mxref gen"),
             ));
         }
-        let want = parse_got(&l, quant).map_err(|e| at(vp, *ln, e))?;
-        if index.insert(id.clone(), vs.len()).is_some() {
-            return Err(at(
-                vp,
-                *ln,
-                FieldError::new("id", format!("{id:?} appears twice")),
-            ));
+        let want = parse_got(&l, quant).map_err(|e| vin.error(ln, e))?;
+        if !seen.insert(id) {
+            return Err(vin.error(ln, FieldError::new("id", format!("{id:?} appears twice"))));
         }
-        vs.push((*ln, id, quant, want));
-    }
-    // Parse the results into one slot per vector.
-    let mut got: Vec<Option<Got>> = vec![None; vs.len()];
-    let json = results
-        .first()
-        .is_some_and(|(_, t)| t.trim_start().starts_with('{'));
-    if json {
-        for (ln, text) in &results {
-            let l = Line::parse(text).map_err(|e| at(rp, *ln, e))?;
-            let id = l.str("id").map_err(|e| at(rp, *ln, e))?;
-            let Some(&k) = index.get(id) else {
-                return Err(at(
-                    rp,
-                    *ln,
-                    FieldError::new("id", format!("{id:?} is not in {}", vp.display())),
-                ));
-            };
-            if got[k].is_some() {
-                return Err(at(
-                    rp,
-                    *ln,
-                    FieldError::new("id", format!("{id:?} has two results")),
-                ));
+        total += 1;
+        let got = if res.json {
+            res.find(id, quant, &seen)?
+        } else {
+            if quant {
+                anyhow::bail!(
+                    "{}: a hex results list fits dot vectors only; give quantize results as JSON Lines",
+                    args.results.display()
+                );
             }
-            got[k] = Some(parse_got(&l, vs[k].2).map_err(|e| at(rp, *ln, e))?);
-        }
-    } else {
-        if vs.iter().any(|v| v.2) {
-            anyhow::bail!(
-                "{}: a hex results list fits dot vectors only; give quantize results as JSON Lines",
-                rp.display()
-            );
-        }
-        let words: Vec<(u64, &str)> = results
-            .iter()
-            .map(|(ln, t)| (*ln, t.split("//").next().unwrap_or("").trim()))
-            .filter(|(_, t)| !t.is_empty())
-            .collect();
-        if words.len() > vs.len() {
-            return Err(at(
-                rp,
-                words[vs.len()].0,
-                FieldError::line(format!("more results than the {} vectors", vs.len())),
-            ));
-        }
-        for (k, (ln, t)) in words.iter().enumerate() {
-            got[k] = Some(Got::D(
-                hex_word(t).map_err(|m| at(rp, *ln, FieldError::line(m)))?,
-            ));
-        }
-    }
-    let stdout = std::io::stdout();
-    let mut o = stdout.lock();
-    let (mut pass, mut fail, mut missing, mut reported) = (0u64, 0u64, 0u64, 0usize);
-    let mut max_ulp = 0u64;
-    for (k, (ln, id, _, want)) in vs.iter().enumerate() {
-        let Some(g) = &got[k] else {
+            match res.next_word()? {
+                Some((rln, w)) => Some(Got::D(
+                    hex_word(&w).map_err(|m| res.input.error(rln, FieldError::line(m)))?,
+                )),
+                None => None,
+            }
+        };
+        let Some(g) = got else {
             missing += 1;
             continue;
         };
@@ -327,8 +417,7 @@ pub(crate) fn check(args: &Args) -> anyhow::Result<bool> {
             continue;
         }
         fail += 1;
-        let mut r = String::new();
-        if let (Got::D(w), Got::D(g)) = (want, g) {
+        if let (Got::D(w), Got::D(g)) = (&want, &g) {
             if let Some(u) = ulp_distance(*w, *g) {
                 max_ulp = max_ulp.max(u);
             }
@@ -337,85 +426,15 @@ pub(crate) fn check(args: &Args) -> anyhow::Result<bool> {
             continue;
         }
         reported += 1;
-        let _ = writeln!(r, "FAIL {id} ({}:{ln})", vp.display());
-        let l = Line::parse(&vectors[k].1).expect("parsed above");
-        match (want, g) {
-            (Got::D(w), Got::D(g)) => {
-                describe_dot(&l, &mut r).map_err(|e| at(vp, *ln, e))?;
-                let ulp = ulp_distance(*w, *g).map_or("n/a (NaN)".to_string(), |u| u.to_string());
-                let _ = writeln!(
-                    r,
-                    "  expected {}  got {}  ulp distance {ulp}",
-                    show_f32(*w),
-                    show_f32(*g)
-                );
-                let (cw, cg) = (decode_f32(*w), decode_f32(*g));
-                if cw.class == Class::Zero && cg.class == Class::Zero {
-                    let _ = writeln!(
-                        r,
-                        "  (the sign of zero differs: see spec/numerics.md for the -0 rule)"
-                    );
-                }
-            }
-            (
-                Got::Quant {
-                    scales: ws,
-                    codes: wc,
-                },
-                Got::Quant {
-                    scales: gs,
-                    codes: gc,
-                },
-            ) => {
-                let elem = l.format("elem").map_err(|e| at(vp, *ln, e))?;
-                let sf = l
-                    .format_or("scale_fmt", FormatId::E8m0)
-                    .map_err(|e| at(vp, *ln, e))?;
-                let mut x = vec![];
-                l.hex_u32_array("x", &mut x).map_err(|e| at(vp, *ln, e))?;
-                let _ = writeln!(
-                    r,
-                    "  {elem}, {sf} scales, rule {}, round {}",
-                    l.str_or("scale_rule", "floor").unwrap_or("?"),
-                    l.str_or("round", "rne").unwrap_or("?")
-                );
-                if ws.len() != gs.len() || wc.len() != gc.len() {
-                    let _ = writeln!(
-                        r,
-                        "  expected {} scales and {} codes, got {} and {}",
-                        ws.len(),
-                        wc.len(),
-                        gs.len(),
-                        gc.len()
-                    );
-                }
-                for (i, (w, g)) in ws.iter().zip(gs).enumerate() {
-                    if w != g {
-                        let _ = writeln!(
-                            r,
-                            "  scales[{i}]: expected {}  got {}",
-                            show_code(sf, *w),
-                            show_code(sf, (*g).min(sf.format().codes() - 1))
-                        );
-                    }
-                }
-                for (i, (w, g)) in wc.iter().zip(gc).enumerate() {
-                    if w != g {
-                        let _ = writeln!(
-                            r,
-                            "  codes[{i}]: x {}  expected {}  got {}",
-                            x.get(i).map_or("?".into(), |b| show_f32(*b)),
-                            show_code(elem, *w),
-                            show_code(elem, (*g).min(elem.format().codes() - 1))
-                        );
-                    }
-                }
-            }
-            _ => unreachable!("results are parsed as their vector's kind"),
-        }
-        o.write_all(r.as_bytes())?;
+        describe_mismatch(&l, id, vp, ln, &want, &g, &mut report).map_err(|e| vin.error(ln, e))?;
     }
-    let total = vs.len() as u64;
+    if total == 0 {
+        anyhow::bail!("{}: no vectors", vp.display());
+    }
+    res.finish(vp, total, &seen)?;
+    let stdout = std::io::stdout();
+    let mut o = stdout.lock();
+    o.write_all(report.as_bytes())?;
     let secs = start.elapsed().as_secs_f64();
     let _ = writeln!(
         o,
@@ -433,6 +452,92 @@ pub(crate) fn check(args: &Args) -> anyhow::Result<bool> {
     }
     o.flush()?;
     Ok(fail == 0 && missing == 0)
+}
+
+/// The report of one failing vector `l` (line `ln` of `vp`), appended to `r`.
+fn describe_mismatch(
+    l: &Line,
+    id: &str,
+    vp: &std::path::Path,
+    ln: u64,
+    want: &Got,
+    g: &Got,
+    r: &mut String,
+) -> Result<(), FieldError> {
+    let _ = writeln!(r, "FAIL {id} ({}:{ln})", vp.display());
+    match (want, g) {
+        (Got::D(w), Got::D(g)) => {
+            describe_dot(l, r)?;
+            let ulp = ulp_distance(*w, *g).map_or("n/a (NaN)".to_string(), |u| u.to_string());
+            let _ = writeln!(
+                r,
+                "  expected {}  got {}  ulp distance {ulp}",
+                show_f32(*w),
+                show_f32(*g)
+            );
+            let (cw, cg) = (decode_f32(*w), decode_f32(*g));
+            if cw.class == Class::Zero && cg.class == Class::Zero {
+                let _ = writeln!(
+                    r,
+                    "  (the sign of zero differs: see spec/numerics.md for the -0 rule)"
+                );
+            }
+        }
+        (
+            Got::Quant {
+                scales: ws,
+                codes: wc,
+            },
+            Got::Quant {
+                scales: gs,
+                codes: gc,
+            },
+        ) => {
+            let elem = l.format("elem")?;
+            let sf = l.format_or("scale_fmt", FormatId::E8m0)?;
+            let mut x = vec![];
+            l.hex_u32_array("x", &mut x)?;
+            let _ = writeln!(
+                r,
+                "  {elem}, {sf} scales, rule {}, round {}",
+                l.str_or("scale_rule", "floor").unwrap_or("?"),
+                l.str_or("round", "rne").unwrap_or("?")
+            );
+            if ws.len() != gs.len() || wc.len() != gc.len() {
+                let _ = writeln!(
+                    r,
+                    "  expected {} scales and {} codes, got {} and {}",
+                    ws.len(),
+                    wc.len(),
+                    gs.len(),
+                    gc.len()
+                );
+            }
+            for (i, (w, g)) in ws.iter().zip(gs).enumerate() {
+                if w != g {
+                    let _ = writeln!(
+                        r,
+                        "  scales[{i}]: expected {}  got {}",
+                        show_code(sf, *w),
+                        show_code(sf, (*g).min(sf.format().codes() - 1))
+                    );
+                }
+            }
+            for (i, (w, g)) in wc.iter().zip(gc).enumerate() {
+                if w != g {
+                    let _ = writeln!(
+                        r,
+                        "  codes[{i}]: x {}  expected {}  got {}",
+                        x.get(i).map_or("?".into(), |b| show_f32(*b)),
+                        show_code(elem, *w),
+                        show_code(elem, (*g).min(elem.format().codes() - 1))
+                    );
+                }
+            }
+        }
+        _ => unreachable!("results are parsed as their vector's kind"),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

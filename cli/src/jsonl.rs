@@ -1,9 +1,9 @@
-//! JSON Lines plumbing shared by the streaming subcommands (`quantize`, `dot`, and later
-//! `gen`, `check`, `explain`, `sim`): line numbering, field getters whose errors name the
-//! field, hex parsing, output that appends fields to the input object, and atomic output files.
+//! JSON Lines plumbing shared by the streaming subcommands (`quantize`, `dot`, `check`, `sim`):
+//! a bounded line reader, field getters whose errors name the field, hex parsing, output that
+//! appends fields to the input object, and atomic output files.
 //!
 //! A subcommand supplies one function from a parsed input line to the output line; [`run`]
-//! does the rest. Memory is bounded by the longest line.
+//! does the rest. Memory is bounded by the longest line, itself capped at [`MAX_LINE_BYTES`].
 
 use anyhow::Context;
 use mxref_model::FormatId;
@@ -318,13 +318,231 @@ pub fn push_int_array(codes: &[u32], out: &mut String) {
     out.push(']');
 }
 
-/// Output sink: stdout, or a temporary file renamed onto the target by [`Sink::finish`].
+/// Longest accepted input line in bytes (newline excluded). A line is held and parsed whole,
+/// and its parsed JSON takes up to about 16 times its text (a 32-byte value per 2-byte `0,`),
+/// so this caps what one line costs. 8 MiB holds a dot of 2M E2M1 codes or a quantize line
+/// of 600k FP32 values, far beyond any block; a longer line is refused, never buffered.
+pub const MAX_LINE_BYTES: usize = 8 << 20;
+
+/// The lines of one input, read one at a time into a buffer of at most [`MAX_LINE_BYTES`]:
+/// numbered from 1, newline removed, checked as UTF-8. Errors name the source and the line.
+pub struct Lines {
+    source: String,
+    reader: Box<dyn BufRead>,
+    buf: Vec<u8>,
+    lineno: u64,
+    max: usize,
+}
+
+impl Lines {
+    /// `source` is the name errors give the input (a path, `<stdin>`).
+    pub fn new(source: impl Into<String>, reader: Box<dyn BufRead>) -> Lines {
+        Lines {
+            source: source.into(),
+            reader,
+            buf: Vec::new(),
+            lineno: 0,
+            max: MAX_LINE_BYTES,
+        }
+    }
+
+    /// A file, or stdin for `None` and `-`.
+    pub fn open(path: Option<&Path>) -> anyhow::Result<Lines> {
+        match path {
+            Some(p) if p != Path::new("-") => Lines::open_file(p),
+            _ => Ok(Lines::new("<stdin>", Box::new(BufReader::new(io::stdin())))),
+        }
+    }
+
+    /// A file (`-` is a file name here).
+    pub fn open_file(p: &Path) -> anyhow::Result<Lines> {
+        let f = File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
+        Ok(Lines::new(
+            p.display().to_string(),
+            Box::new(BufReader::with_capacity(1 << 16, f)),
+        ))
+    }
+
+    /// The same reader with another line-length limit (tests).
+    #[cfg(test)]
+    pub fn with_max(mut self, max: usize) -> Lines {
+        self.max = max;
+        self
+    }
+
+    /// `err` placed at `line` of this input.
+    pub fn error(&self, line: u64, err: FieldError) -> anyhow::Error {
+        LineError {
+            source: self.source.clone(),
+            line,
+            err,
+        }
+        .into()
+    }
+
+    /// The next line and its number, blank lines included; `None` at the end of the input.
+    /// A line longer than the limit is an error as soon as the limit is passed.
+    pub fn next_line(&mut self) -> anyhow::Result<Option<(u64, &str)>> {
+        self.buf.clear();
+        let line = self.lineno + 1;
+        let mut any = false;
+        loop {
+            let avail = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).with_context(|| format!("{}: read failed", self.source)),
+            };
+            if avail.is_empty() {
+                break;
+            }
+            any = true;
+            let (take, end) = match avail.iter().position(|&b| b == b'\n') {
+                Some(k) => (k + 1, true),
+                None => (avail.len(), false),
+            };
+            if self.buf.len() + take - end as usize > self.max {
+                return Err(self.error(
+                    line,
+                    FieldError::line(format!(
+                        "longer than {} bytes, the limit of one line (MAX_LINE_BYTES)",
+                        self.max
+                    )),
+                ));
+            }
+            self.buf.extend_from_slice(&avail[..take - end as usize]);
+            self.reader.consume(take);
+            if end {
+                break;
+            }
+        }
+        if !any {
+            return Ok(None);
+        }
+        self.lineno = line;
+        match std::str::from_utf8(&self.buf) {
+            Ok(t) => Ok(Some((line, t))),
+            Err(_) => Err(LineError {
+                source: self.source.clone(),
+                line,
+                err: FieldError::line("not valid UTF-8"),
+            }
+            .into()),
+        }
+    }
+
+    /// The next line that is not blank (whitespace only).
+    pub fn next_nonblank(&mut self) -> anyhow::Result<Option<(u64, &str)>> {
+        loop {
+            match self.next_line()? {
+                None => return Ok(None),
+                Some((_, t)) if t.trim().is_empty() => continue,
+                // Re-borrow: the loop above cannot return the borrow it tested.
+                Some((n, _)) => {
+                    return Ok(Some((
+                        n,
+                        std::str::from_utf8(&self.buf).expect("checked by next_line"),
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// An output file written whole or not at all: a temporary file in the same directory,
+/// renamed onto the path by [`OutFile::commit`]; dropped uncommitted, it is removed. A path
+/// that exists and is not a regular file (a FIFO, `/dev/null`) is written in place instead:
+/// renaming over it would replace the device or pipe with a file.
+pub struct OutFile {
+    w: BufWriter<OutTarget>,
+    path: PathBuf,
+}
+
+enum OutTarget {
+    Temp(tempfile::NamedTempFile),
+    Direct(File),
+}
+
+impl Write for OutTarget {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        match self {
+            OutTarget::Temp(f) => f.write(b),
+            OutTarget::Direct(f) => f.write(b),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            OutTarget::Temp(f) => f.flush(),
+            OutTarget::Direct(f) => f.flush(),
+        }
+    }
+}
+
+impl OutFile {
+    /// Errors are the bare I/O error; callers say which file.
+    pub fn create(path: &Path) -> io::Result<OutFile> {
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let target = if special {
+            OutTarget::Direct(std::fs::OpenOptions::new().write(true).open(path)?)
+        } else {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            OutTarget::Temp(
+                tempfile::Builder::new()
+                    .prefix(".mxref-")
+                    .suffix(".tmp")
+                    .tempfile_in(dir)?,
+            )
+        };
+        Ok(OutFile {
+            w: BufWriter::with_capacity(1 << 16, target),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(self) -> anyhow::Result<()> {
+        let path = self.path;
+        let target = self
+            .w
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("{}: write failed", path.display()))?;
+        match target {
+            OutTarget::Direct(_) => Ok(()),
+            OutTarget::Temp(tmp) => {
+                tmp.as_file()
+                    .sync_all()
+                    .with_context(|| format!("{}: write failed", path.display()))?;
+                tmp.persist(&path).map_err(|e| e.error).with_context(|| {
+                    format!(
+                        "{}: cannot rename the finished output into place",
+                        path.display()
+                    )
+                })?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for OutFile {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.w.write(b)
+    }
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        self.w.write_all(b)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// Output sink: stdout, or an [`OutFile`].
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
-    File {
-        w: BufWriter<tempfile::NamedTempFile>,
-        path: PathBuf,
-    },
+    File(OutFile),
 }
 
 impl Sink {
@@ -337,17 +555,9 @@ impl Sink {
                     Some(d) if !d.as_os_str().is_empty() => d,
                     _ => Path::new("."),
                 };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".mxref-")
-                    .suffix(".tmp")
-                    .tempfile_in(dir)
-                    .with_context(|| {
-                        format!("{}: cannot create a file in {}", p.display(), dir.display())
-                    })?;
-                Ok(Sink::File {
-                    w: BufWriter::with_capacity(1 << 16, tmp),
-                    path: p.to_path_buf(),
-                })
+                Ok(Sink::File(OutFile::create(p).with_context(|| {
+                    format!("{}: cannot create a file in {}", p.display(), dir.display())
+                })?))
             }
         }
     }
@@ -355,29 +565,14 @@ impl Sink {
     fn writer(&mut self) -> &mut dyn Write {
         match self {
             Sink::Stdout(w) => w,
-            Sink::File { w, .. } => w,
+            Sink::File(w) => w,
         }
     }
 
     fn finish(self) -> anyhow::Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush().context("writing stdout"),
-            Sink::File { w, path } => {
-                let tmp = w
-                    .into_inner()
-                    .map_err(|e| e.into_error())
-                    .with_context(|| format!("{}: write failed", path.display()))?;
-                tmp.as_file()
-                    .sync_all()
-                    .with_context(|| format!("{}: write failed", path.display()))?;
-                tmp.persist(&path).map_err(|e| e.error).with_context(|| {
-                    format!(
-                        "{}: cannot rename the finished output into place",
-                        path.display()
-                    )
-                })?;
-                Ok(())
-            }
+            Sink::File(f) => f.commit(),
         }
     }
 }
@@ -425,53 +620,25 @@ pub fn run(
     io: &IoArgs,
     mut f: impl FnMut(&Line, &str, &mut String) -> FieldResult<()>,
 ) -> anyhow::Result<u64> {
-    let (source, mut reader): (String, Box<dyn BufRead>) = match &io.input {
-        Some(p) if p != Path::new("-") => (
-            p.display().to_string(),
-            Box::new(BufReader::with_capacity(
-                1 << 16,
-                File::open(p).with_context(|| format!("{}: cannot open", p.display()))?,
-            )),
-        ),
-        _ => ("<stdin>".to_string(), Box::new(BufReader::new(io::stdin()))),
-    };
+    let mut input = Lines::open(io.input.as_deref())?;
     let mut sink = Sink::open(io.output.as_deref())?;
     let mut progress = Progress::new();
-    let mut text = String::new();
     let mut out = String::new();
-    let mut lineno = 0u64;
     let mut done = 0u64;
     loop {
-        text.clear();
-        lineno += 1;
-        let n = match reader.read_line(&mut text) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                return Err(LineError {
-                    source,
-                    line: lineno,
-                    err: FieldError::line("not valid UTF-8"),
-                }
-                .into())
+        let (lineno, text) = match input.next_nonblank() {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                progress.done();
+                return Err(e);
             }
-            Err(e) => return Err(e).with_context(|| format!("{source}: read failed")),
         };
-        if n == 0 {
-            break;
-        }
-        if text.trim().is_empty() {
-            continue;
-        }
         out.clear();
-        let result = Line::parse(&text).and_then(|line| f(&line, &text, &mut out));
+        let result = Line::parse(text).and_then(|line| f(&line, text, &mut out));
         if let Err(err) = result {
             progress.done();
-            return Err(LineError {
-                source,
-                line: lineno,
-                err,
-            }
-            .into());
+            return Err(input.error(lineno, err));
         }
         out.push('\n');
         sink.writer()
@@ -554,5 +721,53 @@ mod tests {
         assert!(line.check_fields(&["x", "c"]).is_err());
         assert!(Line::parse("[1]").is_err());
         assert!(Line::parse("{").is_err());
+    }
+
+    fn lines_of(bytes: &'static [u8], max: usize) -> Lines {
+        Lines::new("in", Box::new(io::Cursor::new(bytes))).with_max(max)
+    }
+
+    #[test]
+    fn lines_are_numbered_and_bounded() {
+        let mut r = lines_of(b"ab\r\n\n  \ncd", 8);
+        assert_eq!(r.next_nonblank().unwrap(), Some((1, "ab\r")));
+        // Blank lines count: the next one is line 4, and the last needs no newline.
+        assert_eq!(r.next_nonblank().unwrap(), Some((4, "cd")));
+        assert_eq!(r.next_line().unwrap(), None);
+        // Exactly the limit passes (the newline is not counted); one byte more is refused,
+        // also in a line that never ends.
+        let mut r = lines_of(b"12345678\n123456789\n", 8);
+        assert_eq!(r.next_line().unwrap(), Some((1, "12345678")));
+        let e = r.next_line().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "in: line 2: longer than 8 bytes, the limit of one line (MAX_LINE_BYTES)"
+        );
+        let e = lines_of(b"123456789", 8)
+            .next_line()
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("in: line 1: longer than 8 bytes"), "{e}");
+        let mut r = lines_of(b"{}\n\xff\n", 8);
+        r.next_line().unwrap();
+        assert_eq!(
+            r.next_line().unwrap_err().to_string(),
+            "in: line 2: not valid UTF-8"
+        );
+    }
+
+    /// A limit smaller than the reader's buffer and a line spanning many buffer fills.
+    #[test]
+    fn long_lines_span_buffer_fills() {
+        let text: &'static [u8] = Box::leak(
+            format!("{}\n{}\n", "x".repeat(200_000), "y".repeat(3))
+                .into_bytes()
+                .into_boxed_slice(),
+        );
+        let mut r = Lines::new("in", Box::new(BufReader::with_capacity(7, text)));
+        assert_eq!(r.next_line().unwrap().unwrap().1.len(), 200_000);
+        assert_eq!(r.next_line().unwrap(), Some((2, "yyy")));
+        let mut r = Lines::new("in", Box::new(BufReader::with_capacity(7, text))).with_max(199_999);
+        assert!(r.next_line().is_err());
     }
 }

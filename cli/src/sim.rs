@@ -2,16 +2,23 @@
 //! (model/src/cycle.rs), print a per-cycle table, write a VCD with the RTL's signal names and
 //! a vector file (inputs and expected outputs per cycle) for the RTL testbenches.
 //! Formats of the stimulus and vector files: spec/microarchitecture.md.
+//!
+//! The stimulus is streamed: each line is parsed, run for its `repeat` cycles and written out
+//! before the next is read, so memory does not grow with the stimulus or its cycle count (a
+//! `--random` stream is generated whole, up to [`MAX_CYCLES`]). The VCD and vector files are
+//! written as the run goes, to temporary files renamed into place at the end: a failed run
+//! leaves neither. The table on stdout is streamed too: a bad line stops it after the cycles
+//! of the lines before.
 
-use crate::jsonl::{FieldError, FieldResult, Line};
+use crate::jsonl::{FieldError, FieldResult, Line, Lines, OutFile};
 use anyhow::{bail, Context};
 use mxref_model::cycle::stim::{random_stream, StimConfig};
 use mxref_model::cycle::{fmt_code, CycleModel, Inputs, Outputs, LANES, LATENCY};
 use mxref_model::FormatId;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -164,43 +171,51 @@ fn parse_line(text: &str) -> FieldResult<(Inputs, usize)> {
     Ok((i, repeat))
 }
 
-/// Cycles of one run: the whole stream is held in memory (about 90 bytes a cycle), so a
-/// larger request is an error rather than an allocation failure.
+/// Cycles of a `--random` run: the stream is generated whole (about 90 bytes a cycle), so a
+/// larger request is an error rather than an allocation failure. A stimulus file is streamed
+/// and has no such cap (each line's `repeat` is capped at 2^20).
 const MAX_CYCLES: usize = 1 << 25;
 
-fn read_stimulus(path: &PathBuf) -> anyhow::Result<Vec<Inputs>> {
-    let text = if path.as_os_str() == "-" {
-        io::read_to_string(io::stdin()).context("reading stdin")?
-    } else {
-        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
-    };
-    let mut out = Vec::new();
-    for (n, l) in text.lines().enumerate() {
-        let t = l.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let (i, rep) = parse_line(t).map_err(|err| crate::jsonl::LineError {
-            source: path.display().to_string(),
-            line: n as u64 + 1,
-            err,
-        })?;
-        if out.len() + rep > MAX_CYCLES {
-            return Err(crate::jsonl::LineError {
-                source: path.display().to_string(),
-                line: n as u64 + 1,
-                err: FieldError::new(
-                    "repeat",
-                    format!(
-                        "the stimulus grows past {MAX_CYCLES} cycles, what a run holds in memory"
-                    ),
-                ),
-            }
-            .into());
-        }
-        out.extend(std::iter::repeat_n(i, rep));
+/// The stimulus file, one line at a time, with each line's inputs and `repeat` count.
+struct Stimulus {
+    input: Lines,
+    /// The source name errors give (the path as given, "-" included).
+    name: String,
+}
+
+impl Stimulus {
+    fn open(path: &Path) -> anyhow::Result<Stimulus> {
+        let reader: Box<dyn io::BufRead> = if path.as_os_str() == "-" {
+            Box::new(BufReader::new(io::stdin()))
+        } else {
+            Box::new(BufReader::with_capacity(
+                1 << 16,
+                fs::File::open(path).with_context(|| format!("reading {}", path.display()))?,
+            ))
+        };
+        let name = path.display().to_string();
+        Ok(Stimulus {
+            input: Lines::new(name.clone(), reader),
+            name,
+        })
     }
-    Ok(out)
+
+    /// The next beat and its repeat count; `None` at the end.
+    fn next(&mut self) -> anyhow::Result<Option<(Inputs, usize)>> {
+        while let Some((n, l)) = self.input.next_line()? {
+            let t = l.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let at = |err| crate::jsonl::LineError {
+                source: self.name.clone(),
+                line: n,
+                err,
+            };
+            return Ok(Some(parse_line(t).map_err(at)?));
+        }
+        Ok(None)
+    }
 }
 
 /// 256-bit lane vector as hex, lane 31 first (the RTL's a_i[255:0]).
@@ -579,9 +594,65 @@ fn table_row(t: usize, i: &Inputs, before: &CycleModel, o: &Outputs) -> String {
     )
 }
 
+/// Where the cycles go: the model, the table, the vector file and the VCD.
+struct Run<'a> {
+    args: &'a Args,
+    m: CycleModel,
+    t: usize,
+    results: usize,
+    table: BufWriter<io::StdoutLock<'static>>,
+    vectors: Option<OutFile>,
+    vcd: Option<(Vcd, OutFile)>,
+    line: String,
+}
+
+impl Run<'_> {
+    fn cycle(&mut self, i: &Inputs) -> anyhow::Result<()> {
+        let args = self.args;
+        let before = (!args.quiet || self.vcd.is_some() || args.regs).then(|| self.m.clone());
+        let o = self.m.step(i);
+        self.results += o.valid as usize;
+        if let (Some(b), false) = (&before, args.quiet) {
+            self.table
+                .write_all(table_row(self.t, i, b, &o).as_bytes())?;
+        }
+        if let Some(w) = self.vectors.as_mut() {
+            let line = &mut self.line;
+            line.clear();
+            vector_line(i, &o, line);
+            if let (true, Some(b)) = (args.regs, &before) {
+                line.pop(); // the newline
+                for sig in SIGS.iter().filter(|s| s.name.ends_with("_q")) {
+                    let _ = write!(line, " {}.{}={:x}", sig.scope, sig.name, (sig.get)(i, b));
+                }
+                line.push('\n');
+            }
+            w.write_all(line.as_bytes())
+                .with_context(|| format!("writing {}", vectors_path(args).display()))?;
+        }
+        if let (Some((v, f)), Some(b)) = (self.vcd.as_mut(), &before) {
+            v.cycle(self.t, i, b, &self.m);
+            f.write_all(v.out.as_bytes())
+                .with_context(|| format!("writing {}", vcd_path(args).display()))?;
+            v.out.clear();
+        }
+        self.t += 1;
+        Ok(())
+    }
+}
+
+fn vectors_path(args: &Args) -> &Path {
+    args.vectors.as_deref().unwrap_or(Path::new("?"))
+}
+
+fn vcd_path(args: &Args) -> &Path {
+    args.vcd.as_deref().unwrap_or(Path::new("?"))
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut stream = match (&args.stimulus, args.random) {
-        (Some(p), _) => read_stimulus(p)?,
+    // A stimulus is opened before any output file exists; a random stream is made whole.
+    let (mut stimulus, random) = match (&args.stimulus, args.random) {
+        (Some(p), _) => (Some(Stimulus::open(p)?), Vec::new()),
         (None, Some(n)) => {
             if n > MAX_CYCLES {
                 bail!("--random: {n} cycles is more than the {MAX_CYCLES} a run holds in memory");
@@ -601,62 +672,58 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     cfg.elements |= 1 << fmt_code(*f);
                 }
             }
-            random_stream(args.seed, n, cfg)
+            (None, random_stream(args.seed, n, cfg))
         }
         (None, None) => bail!("give --stimulus FILE or --random N"),
     };
-    // Drain the pipeline: a dot finishing in the last cycle still shows its D.
-    stream.extend(std::iter::repeat_n(Inputs::default(), LATENCY + 1));
-
-    let mut m = CycleModel::new();
-    let stdout = io::stdout();
-    let mut table = BufWriter::new(stdout.lock());
-    let mut vectors = match &args.vectors {
-        Some(p) => Some(BufWriter::new(
-            fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+    let vectors = match &args.vectors {
+        Some(p) => Some(OutFile::create(p).with_context(|| format!("creating {}", p.display()))?),
+        None => None,
+    };
+    let vcd = match &args.vcd {
+        Some(p) => Some((
+            Vcd::new(),
+            OutFile::create(p).with_context(|| format!("creating {}", p.display()))?,
         )),
         None => None,
     };
-    let mut line = String::new();
-    let mut vcd = args.vcd.as_ref().map(|_| Vcd::new());
+    let mut r = Run {
+        args: &args,
+        m: CycleModel::new(),
+        t: 0,
+        results: 0,
+        table: BufWriter::new(io::stdout().lock()),
+        vectors,
+        vcd,
+        line: String::new(),
+    };
     if !args.quiet {
-        table.write_all(table_header().as_bytes())?;
+        r.table.write_all(table_header().as_bytes())?;
     }
-    let mut results = 0usize;
-    for (t, i) in stream.iter().enumerate() {
-        let before = (!args.quiet || vcd.is_some() || args.regs).then(|| m.clone());
-        let o = m.step(i);
-        results += o.valid as usize;
-        if let (Some(b), false) = (&before, args.quiet) {
-            table.write_all(table_row(t, i, b, &o).as_bytes())?;
-        }
-        if let Some(w) = vectors.as_mut() {
-            line.clear();
-            vector_line(i, &o, &mut line);
-            if let (true, Some(b)) = (args.regs, &before) {
-                line.pop(); // the newline
-                for sig in SIGS.iter().filter(|s| s.name.ends_with("_q")) {
-                    let _ = write!(line, " {}.{}={:x}", sig.scope, sig.name, (sig.get)(i, b));
-                }
-                line.push('\n');
+    if let Some(s) = stimulus.as_mut() {
+        while let Some((i, rep)) = s.next()? {
+            for _ in 0..rep {
+                r.cycle(&i)?;
             }
-            w.write_all(line.as_bytes())?;
-        }
-        if let (Some(v), Some(b)) = (vcd.as_mut(), &before) {
-            v.cycle(t, i, b, &m);
         }
     }
-    table.flush()?;
-    if let Some(mut w) = vectors {
-        w.flush()?;
+    for i in &random {
+        r.cycle(i)?;
     }
-    if let (Some(p), Some(v)) = (&args.vcd, vcd) {
-        fs::write(p, v.out).with_context(|| format!("writing {}", p.display()))?;
+    // Drain the pipeline: a dot finishing in the last cycle still shows its D.
+    for _ in 0..LATENCY + 1 {
+        r.cycle(&Inputs::default())?;
+    }
+    r.table.flush()?;
+    if let Some(w) = r.vectors.take() {
+        w.commit()?;
+    }
+    if let Some((_, f)) = r.vcd.take() {
+        f.commit()?;
     }
     eprintln!(
         "mxref sim: {} cycles, {} results, latency {LATENCY}",
-        stream.len(),
-        results
+        r.t, r.results
     );
     Ok(())
 }

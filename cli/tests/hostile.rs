@@ -537,12 +537,6 @@ fn absurd_sizes_are_errors_not_aborts() {
         1,
         &["--random"],
     );
-    let huge = "{\"repeat\":1048576}\n".repeat(40);
-    fails(
-        &mxref(&["sim", "--stimulus", "-", "--quiet"], &huge),
-        1,
-        &["line 33: field repeat"],
-    );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tv");
     let o = mxref(
@@ -669,5 +663,242 @@ fn fuzz_findings_are_clear_errors() {
         &mxref(&["check", "--vectors", &v, "--results", &r], ""),
         2,
         &["v.jsonl: line 1: field b: length 1 differs from a's 2"],
+    );
+}
+
+/// `check` streams both files: results are matched in any order, strays and duplicates are
+/// found wherever they sit, and bad input anywhere prints no report (exit 2, stdout empty).
+#[test]
+fn check_streams_results_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ids: Vec<String> = (0..6).map(|k| format!("v{k}")).collect();
+    let vecs: String = ids
+        .iter()
+        .map(|id| vector(id, "0x42000000") + "\n")
+        .collect();
+    let v = write(d, "v.jsonl", &vecs);
+    let res = |order: &[usize], d_of: &dyn Fn(usize) -> &'static str| -> String {
+        order
+            .iter()
+            .map(|&k| format!("{{\"id\":\"v{k}\",\"d\":\"{}\"}}\n", d_of(k)))
+            .collect()
+    };
+    let run = |r: &str| mxref(&["check", "--vectors", &v, "--results", r], "");
+    // Reversed: every result parked until its vector comes; all pass.
+    let r = write(d, "r1", &res(&[5, 4, 3, 2, 1, 0], &|_| "0x42000000"));
+    let o = run(&r);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("6 vectors: 6 pass, 0 fail, 0 without"));
+    // Shuffled, one wrong and one missing: verdict 1, the failure reported with its line.
+    let r = write(
+        d,
+        "r2",
+        &res(&[2, 0, 5, 1, 3], &|k| {
+            if k == 3 {
+                "0x41000000"
+            } else {
+                "0x42000000"
+            }
+        }),
+    );
+    let o = run(&r);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL v3 ("), "{out}");
+    assert!(out.contains(":4)"), "{out}");
+    assert!(out.contains("4 pass, 1 fail, 1 without a result"), "{out}");
+    // A stray id read ahead of the vectors, reported at its own line after the others.
+    let r = write(
+        d,
+        "r3",
+        &(res(&[1], &|_| "0x42000000")
+            + "{\"id\":\"v9\",\"d\":\"0x0\"}\n"
+            + &res(&[0, 2], &|_| "0x42000000")),
+    );
+    fails(&run(&r), 2, &["r3: line 2: field id: \"v9\" is not in"]);
+    // A duplicate of a parked result, and of one already matched.
+    let r = write(d, "r4", &res(&[3, 0, 3], &|_| "0x42000000"));
+    fails(
+        &run(&r),
+        2,
+        &["r4: line 3: field id: \"v3\" has two results"],
+    );
+    let r = write(d, "r5", &res(&[0, 1, 2, 3, 4, 5, 1], &|_| "0x42000000"));
+    fails(
+        &run(&r),
+        2,
+        &["r5: line 7: field id: \"v1\" has two results"],
+    );
+    // A bad vector after a failing one: the failure is not reported, only the error.
+    let v2 = write(
+        d,
+        "v2.jsonl",
+        &format!(
+            "{}\n{}\n{{\"id\":\n",
+            vector("v0", "0x0"),
+            vector("v1", "0x0")
+        ),
+    );
+    let r = write(d, "r6", "0x42000000\n0x0\n");
+    let o = mxref(&["check", "--vectors", &v2, "--results", &r], "");
+    fails(&o, 2, &["v2.jsonl: line 3: bad JSON"]);
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // Quantize vectors with a hex list: refused whether or not results came first.
+    let q = write(
+        d,
+        "q.jsonl",
+        &format!(
+            "{{\"id\":\"q0\",\"elem\":\"e4m3\",\"x\":[\"0x3f800000\"],\"block\":1,\"scales\":[127],\"codes\":[56]}}\n"
+        ),
+    );
+    let r = write(d, "r7", "0x0\n");
+    fails(
+        &mxref(&["check", "--vectors", &q, "--results", &r], ""),
+        2,
+        &["r7: a hex results list fits dot vectors only"],
+    );
+}
+
+/// One line longer than MAX_LINE_BYTES (8 MiB) is refused as soon as the limit is passed,
+/// including a line that never ends (/dev/zero), in every streaming reader.
+#[test]
+fn over_long_lines_are_refused() {
+    const MAX: usize = 8 << 20;
+    let msg = "longer than 8388608 bytes";
+    for (cmd, ok) in [("dot", dot_ok()), ("quantize", quant_ok())] {
+        let mut long = ok.into_bytes();
+        long.push(b'\n');
+        long.extend(std::iter::repeat_n(b' ', MAX + 1));
+        long.push(b'\n');
+        fails(&mxref_bytes(&[cmd], &long), 1, &["<stdin>: line 2: ", msg]);
+        fails(
+            &mxref(&[cmd, "-i", "/dev/zero"], ""),
+            1,
+            &["/dev/zero: line 1: ", msg],
+        );
+    }
+    // Exactly the limit is accepted: a dot line padded with spaces to 8 MiB.
+    let mut at_limit = dot_ok().into_bytes();
+    at_limit.resize(MAX, b' ');
+    let o = mxref_bytes(&["dot"], &at_limit);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    fails(
+        &mxref(&["sim", "--stimulus", "/dev/zero", "--quiet"], ""),
+        1,
+        &["/dev/zero: line 1: ", msg],
+    );
+    let mut stim = b"{\"rst\":1}\n".to_vec();
+    stim.extend(std::iter::repeat_n(b'#', MAX + 1));
+    fails(
+        &mxref_bytes(&["sim", "--stimulus", "-", "--quiet"], &stim),
+        1,
+        &["-: line 2: ", msg],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let v = write(dir.path(), "v.jsonl", &(vector("v0", "0x42000000") + "\n"));
+    for (vp, rp, want) in [
+        ("/dev/zero", v.as_str(), "/dev/zero: line 1: "),
+        (v.as_str(), "/dev/zero", "/dev/zero: line 1: "),
+    ] {
+        fails(
+            &mxref(&["check", "--vectors", vp, "--results", rp], ""),
+            2,
+            &[want, msg],
+        );
+    }
+}
+
+/// `sim` writes its VCD and vector file as it runs, through temporary files: a stimulus that
+/// fails after thousands of cycles leaves neither file (nor a temporary one) and keeps an
+/// old file unchanged. Bad bytes name their line.
+#[test]
+fn sim_failures_leave_no_output_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("w.vcd");
+    let vec_path = dir.path().join("v.vec");
+    let args = [
+        "sim",
+        "--stimulus",
+        "-",
+        "--quiet",
+        "--vcd",
+        vcd.to_str().unwrap(),
+        "--vectors",
+        vec_path.to_str().unwrap(),
+    ];
+    // 5000 cycles (well past the writers' 64 KiB buffers), then a bad line.
+    let good = "{\"valid\":1,\"first\":1,\"last\":1,\"c\":\"0x3f800000\"}\n".repeat(5000);
+    fails(
+        &mxref(&args, &format!("{good}{{\"a\":[1]}}\n")),
+        1,
+        &["-: line 5001: field a"],
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files left"
+    );
+    std::fs::write(&vec_path, "old\n").unwrap();
+    fails(
+        &mxref(&args, &format!("{good}{{\"a\":[1]}}\n")),
+        1,
+        &["line 5001"],
+    );
+    assert_eq!(std::fs::read_to_string(&vec_path).unwrap(), "old\n");
+    // The same stimulus without the bad line: both files whole, one vector line a cycle.
+    let o = mxref(&args, &good);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines = std::fs::read_to_string(&vec_path).unwrap().lines().count();
+    assert_eq!(lines, 5000 + 6, "5000 beats and the drain");
+    assert!(std::fs::read_to_string(&vcd)
+        .unwrap()
+        .contains("$enddefinitions"));
+    let mut bytes = good.into_bytes();
+    bytes.extend_from_slice(b"{\"c\":\"\xff\"}\n");
+    fails(
+        &mxref_bytes(&["sim", "--stimulus", "-", "--quiet"], &bytes),
+        1,
+        &["-: line 5001: not valid UTF-8"],
+    );
+}
+
+/// An output path that is a FIFO (or a device such as /dev/null) is written in place: a
+/// temporary file renamed over it would replace the pipe or device with a plain file.
+#[test]
+fn outputs_to_fifos_are_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(st.success());
+    let read = {
+        let f = fifo.clone();
+        // Twice: once for `dot -o`, once for `sim --vectors`.
+        std::thread::spawn(move || {
+            (0..2)
+                .map(|_| std::fs::read_to_string(&f).unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
+    let f = fifo.to_str().unwrap();
+    let o = mxref(&["dot", "-o", f], &format!("{}\n{}\n", dot_ok(), dot_ok()));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = mxref(&["sim", "--random", "20", "--quiet", "--vectors", f], "");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Before the join: were the FIFO replaced, the reader would wait on it forever.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let got = read.join().unwrap();
+    assert_eq!(got[0].lines().count(), 2);
+    assert!(got[0].contains("\"d\":\"0x42000000\""), "{}", got[0]);
+    assert!(got[1].lines().count() >= 20, "{}", got[1]);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temporary files left"
     );
 }
