@@ -7,8 +7,9 @@ use mxref_model::cycle::{CycleModel, Inputs, LANES};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The stimulus: reset, a stream of random dots with bubbles (formats fixed per dot), a stream
-/// with formats switching between beats and longer dots, then bubbles to drain the pipeline.
+/// The stimulus: reset, the directed reset cases, a stream of random dots with bubbles (formats
+/// fixed per dot), a stream with formats switching between beats and longer dots, then bubbles
+/// to drain the pipeline.
 pub fn stimulus(seed: u64, cycles: usize) -> Vec<Inputs> {
     let mut v = vec![
         Inputs {
@@ -17,6 +18,7 @@ pub fn stimulus(seed: u64, cycles: usize) -> Vec<Inputs> {
         };
         2
     ];
+    v.extend(after_reset());
     v.extend(random_stream(seed, cycles / 2, StimConfig::default()));
     v.extend(random_stream(
         seed ^ 0x5eed,
@@ -28,6 +30,49 @@ pub fn stimulus(seed: u64, cycles: usize) -> Vec<Inputs> {
         },
     ));
     v.extend(std::iter::repeat_n(Inputs::default(), 8));
+    v
+}
+
+/// Beats without `first_i` straight after a reset, which accumulate onto the reset value of the
+/// accumulator, +0 with no special flags (spec/microarchitecture.md, "Reset"); random streams
+/// always open a dot with `first_i`, so without these an RTL whose accumulator or flag
+/// registers reset to anything else passed every suite (mutation/rtl, docs/reliability.md).
+fn after_reset() -> Vec<Inputs> {
+    const ONE_E4M3: u8 = 0x38;
+    const NEG_ZERO_E4M3: u8 = 0x80;
+    let beat = |first: bool, last: bool, a0: u8, c: u32| {
+        let mut i = Inputs {
+            valid: true,
+            first,
+            last,
+            c,
+            ..Inputs::default()
+        };
+        i.a[0] = a0;
+        i.b[0] = ONE_E4M3;
+        i
+    };
+    let rst = Inputs {
+        rst: true,
+        ..Inputs::default()
+    };
+    let mut v = vec![
+        // +0 + 1.0 = 1.0; C (3.0) is not used without first_i.
+        beat(false, true, ONE_E4M3, 0x4040_0000),
+        // A dot cut short by a reset once its first beat is in the accumulator...
+        beat(true, false, ONE_E4M3, 0x3f80_0000),
+    ];
+    v.extend(std::iter::repeat_n(Inputs::default(), 4));
+    v.extend([
+        rst,
+        // ...leaves +0: +0 + (-0) = +0 (every product -0), where a -0 accumulator gives -0.
+        Inputs {
+            a: [NEG_ZERO_E4M3; LANES],
+            b: [ONE_E4M3; LANES],
+            ..beat(false, true, 0, 0x7fc0_0000)
+        },
+    ]);
+    v.extend(std::iter::repeat_n(Inputs::default(), 6));
     v
 }
 
