@@ -33,9 +33,34 @@ blackwell() {
   nvcc -O2 -shared -Xcompiler -fPIC -gencode=arch=compute_120a,code=sm_120a \
        -o cuda/build/libmxgpu_bw.so cuda/blackwell.cu 2>&1 | tail -20
 }
+blackwell_cublas() {
+  # sm_100a: cuBLASLt block-scaled GEMM (cuda/bs_gemm.cu; spec/gpu.md). No kernels of its own,
+  # so the sm_90a/sm_100a images only pin the build; cuBLASLt picks its kernels at run time.
+  # On Hopper each run must end "exit 3" (cuBLASLt: not supported); on sm_100 it runs and
+  # mxref checks it against the tcgen05 presets (published model, not confirmed).
+  log blackwell_cublas
+  rm -f cuda/build/bs_gemm
+  nvcc -O2 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -gencode=arch=compute_100a,code=sm_100a \
+       -o cuda/build/bs_gemm cuda/bs_gemm.cu -lcublasLt 2>&1 | tail -20
+  [ -x cuda/build/bs_gemm ] || { echo "bs_gemm: build failed"; return; }
+  local mx=${MXREF:-target/release/mxref} mode a blk scale preset rc
+  while read -r mode a blk scale preset; do
+    $mx gpu gen --a $a --b $a --m 128 --n 128 --k 256 --block $blk --scale $scale --tiles 4 \
+        --seed 7 -o $W/bs-$mode.bin 2>&1 | tail -1
+    cuda/build/bs_gemm --selftest $W/bs-$mode.bin
+    timeout 120 cuda/build/bs_gemm $W/bs-$mode.bin $W/bs-$mode.res; rc=$?
+    echo "bs_gemm $mode: exit $rc (0 ran, 3 not supported on this device)"
+    [ $rc = 0 ] && $mx gpu check --vectors $W/bs-$mode.bin --results $W/bs-$mode.res \
+        --numerics model/presets/$preset.json --show 3 2>&1 | tail -8
+  done <<'CASES'
+mxfp8 e4m3 32 e8m0 blackwell-tcgen05-mxf8f6f4
+nvfp4 e2m1 16 ue4m3 blackwell-tcgen05-mxf4nvf4
+mxfp4 e2m1 32 e8m0 blackwell-tcgen05-mxf4
+CASES
+}
 case "${1:-probe}" in
 probe)
-  build; [ -z "${PATHS:-}" ] && blackwell
+  build; [ -z "${PATHS:-}" ] && { blackwell; blackwell_cublas; }
   cd cuda
   for p in ${PATHS:-mma-e4m3-e4m3 mma-e5m2-e5m2 mma-e4m3-e5m2 mma-e5m2-e4m3 mma-f16 mma-bf16 \
            mma-tf32 wgmma-e4m3-e4m3 wgmma-e5m2-e5m2 wgmma-e4m3-e5m2 wgmma-fp16-fp16 \
