@@ -53,3 +53,25 @@ echo "$CASES" | while read -r path a b m n k blk preset extra; do
   echo "   times: gen $((t1 - t0))s gpu $((t2 - t1))s check $((t3 - t2))s"
   rm -f $v $r
 done
+# sm_100a cuBLASLt block-scaled GEMM (cuda/bs_gemm.cu, built by cuda/device.sh probe), Blackwell
+# only: on Hopper bs_gemm exits 3 (cuBLASLt: not supported), and no Blackwell part has run it.
+# mxgpu.py has no bs-* path, so these cases run their own loop; uncomment on an sm_100 part
+# (the presets are MMA-Sim's tcgen05 model, not confirmed on hardware):
+# BS_CASES="
+# bs-mxfp8-e4m3-e4m3 e4m3 e4m3 128 128 256 32 e8m0 blackwell-tcgen05-mxf8f6f4
+# bs-mxfp8-e5m2-e5m2 e5m2 e5m2 128 128 256 32 e8m0 blackwell-tcgen05-mxf8f6f4
+# bs-mxfp8-e4m3-e5m2 e4m3 e5m2 128 128 256 32 e8m0 blackwell-tcgen05-mxf8f6f4
+# bs-nvfp4 e2m1 e2m1 128 128 256 16 ue4m3 blackwell-tcgen05-mxf4nvf4
+# bs-mxfp4 e2m1 e2m1 128 128 256 32 e8m0 blackwell-tcgen05-mxf4
+# "
+# echo "$BS_CASES" | while read -r path a b m n k blk scale preset; do
+#   [ -z "$path" ] && continue
+#   seed=$((seed + 1)); tiles=$(( (DOTS + m * n - 1) / (m * n) ))
+#   $MX gpu gen --a $a --b $b --m $m --n $n --k $k --block $blk --scale $scale --tiles $tiles \
+#       --seed $seed --scale-extremes -o $W/v.bin 2>&1 | tail -1
+#   cuda/build/bs_gemm $W/v.bin $W/r.bin || { echo "RUN FAILED $path"; continue; }
+#   $MX gpu check --vectors $W/v.bin --results $W/r.bin --numerics model/presets/$preset.json \
+#       --show ${SHOW:-3} --json $W/verify-$path.json > $W/check-$path.txt 2>&1
+#   grep -v '^  {' $W/check-$path.txt | tail -8
+#   rm -f $W/v.bin $W/r.bin
+# done
