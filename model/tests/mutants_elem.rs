@@ -1,0 +1,279 @@
+//! The engine's decode tables (`elem`) code by code against the independent decoder of
+//! tests/support (its own bit-field decoding from the OCP tables, exact big integers): value,
+//! sign, flags, subnormal flag, nominal exponent, `ival` in quanta, the packed `small` column,
+//! the special-code mask, and the tables re-expressed in a wider input format. Written for the
+//! cargo-mutants survivors of elem.rs (docs/reliability.md).
+
+mod support;
+
+use mxref_model::elem::{table, table_as, Table, F_INF, F_NAN, TABLE_BITS, ZERO_E};
+use mxref_model::format::{Kind, Role};
+use mxref_model::{FormatId, FORMATS};
+use num_bigint::BigInt;
+use num_traits::{One, Signed, Zero};
+use support::reference::{decode, RV};
+
+/// `num * 2^exp` as `num' * 2^q` (None unless exact).
+fn in_units(num: &BigInt, exp: i64, q: i64) -> Option<BigInt> {
+    if exp >= q {
+        Some(num << (exp - q) as usize)
+    } else {
+        let d = (q - exp) as usize;
+        let r = num >> d;
+        (&r << d == *num).then_some(r)
+    }
+}
+
+fn name(id: FormatId) -> &'static str {
+    id.format().name
+}
+
+/// Check one entry of `t` against the reference value of `code` in format `src`, with the
+/// table's values expressed in format `as_fmt` (`src` itself, or the `to` of `table_as`).
+fn check_entry(t: &Table, src: FormatId, as_fmt: FormatId, code: u32) {
+    let f = as_fmt.format();
+    let el = t.get(code);
+    let what = format!("{} as {} code {code:#x}", name(src), name(as_fmt));
+    match decode(name(src), code) {
+        RV::Nan => {
+            assert_eq!(el.flags, F_NAN, "{what}");
+            assert_eq!(el.sig, 0, "{what}");
+        }
+        RV::Inf(neg) => {
+            assert_eq!(el.flags, F_INF, "{what}");
+            assert_eq!(el.neg, neg, "{what}");
+            assert_eq!(el.sig, 0, "{what}");
+        }
+        RV::Num { num, exp, neg_zero } => {
+            assert_eq!(el.flags, 0, "{what}");
+            assert_eq!(el.neg, num.is_negative() || neg_zero, "{what}");
+            // value = sig * 2^(e - man_bits) exactly.
+            let got = BigInt::from(el.sig);
+            let want = in_units(&num.abs(), exp, el.e as i64 - f.man_bits as i64);
+            assert_eq!(Some(got), want, "{what}: {el:?}");
+            assert!(el.sig < 1 << (f.man_bits + 1), "{what}");
+            if f.kind == Kind::Float {
+                // E8M0 has no subnormals: its zero exponent field is an ordinary 2^-127.
+                let emin = if f.subnormals { 1 - f.bias } else { -f.bias };
+                if num.is_zero() {
+                    // A zero keeps its own format's emin (it is not re-expressed).
+                    let sf = src.format();
+                    let src_emin = match sf.kind {
+                        Kind::Int => 1,
+                        Kind::Float => 1 - sf.bias,
+                    };
+                    assert_eq!(el.e, src_emin, "{what}");
+                    assert!(!el.subnormal, "{what}");
+                } else if el.sig >> f.man_bits == 0 {
+                    assert!(el.subnormal && el.e == emin, "{what}: {el:?}");
+                } else {
+                    assert!(!el.subnormal && el.e >= emin, "{what}: {el:?}");
+                }
+            } else {
+                assert!(!el.subnormal, "{what}");
+                assert_eq!(el.e, 1, "{what}");
+            }
+            // ival: the signed value in units of 2^qmin, when it fits 63 bits; 0 otherwise
+            // and for scale formats.
+            let q =
+                in_units(&num, exp, t.qmin as i64).expect("every value is a multiple of 2^qmin");
+            let fits = q.abs() < (BigInt::one() << 63);
+            if src.format().role == Role::Element && fits {
+                assert_eq!(BigInt::from(el.ival), q, "{what}");
+            } else {
+                assert_eq!(el.ival, 0, "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tables_match_the_reference_decoder() {
+    for f in FORMATS.iter() {
+        let t = table(f.id);
+        assert_eq!(t.id, f.id);
+        assert_eq!(t.man_bits, f.man_bits);
+        assert_eq!(t.codes, 1u64 << f.bits(), "{}", f.name);
+        // qmin: the smallest positive value is 2^qmin (every format here has subnormals or,
+        // for INT8 and E8M0, a smallest value of one unit).
+        let mut min_pos: Option<(BigInt, i64)> = None;
+        let mut max_ival = BigInt::zero();
+        let n = 1u32 << f.bits();
+        let step = if f.bits() > TABLE_BITS { 97 } else { 1 };
+        for code in (0..n).step_by(step) {
+            check_entry(t, f.id, f.id, code);
+            if let RV::Num { num, exp, .. } = decode(f.name, code) {
+                if num.is_positive() {
+                    let smaller = match &min_pos {
+                        None => true,
+                        Some((m, e)) => {
+                            let b = exp.min(*e);
+                            (&num << (exp - b) as usize) < (m << (e - b) as usize)
+                        }
+                    };
+                    if smaller {
+                        min_pos = Some((num.clone(), exp));
+                    }
+                }
+                let q = in_units(&num.abs(), exp, t.qmin as i64).unwrap();
+                max_ival = max_ival.max(q);
+            }
+        }
+        if f.bits() <= TABLE_BITS {
+            let (m, e) = min_pos.unwrap();
+            assert_eq!(
+                in_units(&m, e, t.qmin as i64),
+                Some(BigInt::one()),
+                "{}: qmin {}",
+                f.name,
+                t.qmin
+            );
+            let want_bits = if f.role == Role::Element && max_ival < (BigInt::one() << 63) {
+                max_ival.bits() as u32
+            } else {
+                u32::MAX
+            };
+            if f.role == Role::Element {
+                assert_eq!(t.ival_bits, want_bits, "{}", f.name);
+            } else {
+                assert_eq!(t.ival_bits, 0, "{}: scales carry no ival", f.name);
+            }
+            assert_eq!(t.entries.len(), n as usize);
+        } else {
+            assert!(t.entries.is_empty());
+            assert_eq!(t.ival_bits, u32::MAX);
+        }
+    }
+    // Hand-worked: E4M3 448 = 7 * 2^6 at qmin -9 is 229376 (18 bits); E2M1 6 at qmin -1 is
+    // 12 (4 bits); FP16 65504 at qmin -24 is 2047 * 2^29 (40 bits); INT8 -128 at qmin -6.
+    assert_eq!(table(FormatId::E4m3).ival_bits, 18);
+    assert_eq!(table(FormatId::E2m1).ival_bits, 4);
+    assert_eq!(table(FormatId::Fp16).ival_bits, 40);
+    assert_eq!(table(FormatId::Int8).ival_bits, 8);
+    assert_eq!(table(FormatId::Int8).get(0x80).ival, -128);
+    assert_eq!(table(FormatId::Int8).qmin, -6);
+}
+
+#[test]
+fn packed_columns() {
+    for f in FORMATS.iter() {
+        let t = table(f.id);
+        if f.bits() > 8 {
+            assert!(t.small.is_empty() && t.ival_pad.is_empty() && t.ival256().is_none());
+            continue;
+        }
+        assert_eq!(t.small.len(), 256);
+        let pad = t.ival256().expect("256 entries");
+        for code in 0..256u32 {
+            let s = t.small[code as usize];
+            if code >= 1 << f.bits() {
+                assert_eq!(s, Default::default());
+                assert_eq!(pad[code as usize], 0);
+                continue;
+            }
+            let el = t.get(code);
+            assert_eq!(pad[code as usize], el.ival);
+            let sig = if el.flags == 0 { el.sig } else { 0 };
+            assert_eq!(s.sig, sig, "{} {code:#x}", f.name);
+            assert_eq!(s.e as i32, el.e);
+            assert_eq!(s.ez, if sig != 0 { el.e as i16 } else { ZERO_E });
+            assert_eq!((s.neg, s.subnormal), (el.neg, el.subnormal));
+        }
+    }
+    // A sentinel plus the largest nominal exponent of any format (BF16/TF32: 127) stays below
+    // the smallest sum of two real ones (2 * -133, BF16's smallest quantum).
+    assert!((ZERO_E as i32) + 127 < -266);
+}
+
+#[test]
+fn special_mask_is_exact() {
+    for f in FORMATS.iter().filter(|f| f.bits() <= TABLE_BITS) {
+        let t = table(f.id);
+        let mut finite = vec![];
+        let mut special = vec![];
+        for code in 0..(1u32 << f.bits()) {
+            let is_special = t.get(code).flags != 0;
+            // A code passes the mask exactly when it is NaN or Inf.
+            assert_eq!(
+                t.may_have_special(&[code]),
+                is_special,
+                "{} {code:#x}",
+                f.name
+            );
+            if is_special {
+                special.push(code);
+            } else {
+                finite.push(code);
+            }
+        }
+        assert!(!t.may_have_special(&finite), "{}", f.name);
+        assert!(!t.may_have_special(&[]));
+        for &s in &special {
+            let mut v = finite.clone();
+            v.insert(v.len() / 2, s);
+            assert!(t.may_have_special(&v), "{} {s:#x}", f.name);
+        }
+        assert_eq!(t.special_mask.is_none(), special.is_empty(), "{}", f.name);
+    }
+    // Hand-written masks: E4M3 NaN is S.1111.111, E5M2 specials S.11111.xx, FP16 S.11111.x{10}.
+    assert_eq!(table(FormatId::E4m3).special_mask, Some(0x7f));
+    assert_eq!(table(FormatId::E5m2).special_mask, Some(0x7c));
+    assert_eq!(table(FormatId::Fp16).special_mask, Some(0x7c00));
+    assert_eq!(table(FormatId::Bf16).special_mask, Some(0x7f80));
+    assert_eq!(table(FormatId::E2m1).special_mask, None);
+}
+
+/// Whether every finite value of `src` is exactly a value of the IEEE-layout format `to`, and
+/// (what the engine's integer path also needs) is below 2^63 units of `to`'s smallest quantum.
+fn holds(src: FormatId, to: FormatId) -> bool {
+    let tf = to.format();
+    let (m, emin, emax) = (tf.man_bits as i64, 1 - tf.bias as i64, tf.bias as i64);
+    (0..(1u32 << src.format().bits())).all(|code| match decode(name(src), code) {
+        RV::Num { num, exp, .. } if !num.is_zero() => {
+            let a = num.abs();
+            let lead = exp + a.bits() as i64 - 1;
+            let e = lead.max(emin);
+            let q = in_units(&a, exp, emin - m);
+            lead <= emax
+                && in_units(&a, exp, e - m).is_some()
+                && q.is_some_and(|q| q < BigInt::one() << 63)
+        }
+        _ => true,
+    })
+}
+
+#[test]
+fn tables_in_a_wider_input_format() {
+    let wide = [FormatId::Fp16, FormatId::Bf16, FormatId::Tf32];
+    let mut some = 0;
+    for src in FormatId::elements().chain(FormatId::wide_elements()) {
+        for &to in &wide {
+            let bits = src.format().bits();
+            let t = table_as(src, to);
+            // Sources wider than the table width or with values beyond i64 quanta are refused.
+            let expect = bits <= TABLE_BITS && table(src).ival_bits != u32::MAX && holds(src, to);
+            assert_eq!(t.is_some(), expect, "{} as {}", name(src), name(to));
+            let Some(t) = t else { continue };
+            some += 1;
+            assert_eq!(t.man_bits, to.format().man_bits);
+            assert_eq!(t.qmin, 1 - to.format().bias - to.format().man_bits as i32);
+            for code in 0..(1u32 << bits) {
+                check_entry(t, src, to, code);
+            }
+            // Cached: the same table twice.
+            assert!(std::ptr::eq(t, table_as(src, to).unwrap()));
+        }
+    }
+    assert!(some >= 5, "only {some} conversions held");
+    // Hand-checked: FP16's 11-bit significands do not fit BF16's 8; BF16's range does not fit
+    // FP16; E4M3 fits FP16 (448 is 7 * 2^39 quanta of 2^-24). E4M3 values are BF16 values too,
+    // but 448 is 7 * 2^148 quanta of BF16's 2^-133, beyond i64: refused.
+    assert!(table_as(FormatId::Fp16, FormatId::Bf16).is_none());
+    assert!(table_as(FormatId::Bf16, FormatId::Fp16).is_none());
+    assert!(table_as(FormatId::E4m3, FormatId::Fp16).is_some());
+    assert!(table_as(FormatId::E4m3, FormatId::Bf16).is_none());
+    assert!(table_as(FormatId::E5m2, FormatId::Fp16).is_some());
+    // Every MX element format and FP16 itself fit FP16.
+    assert!(table_as(FormatId::Int8, FormatId::Fp16).is_some());
+    assert!(table_as(FormatId::Fp16, FormatId::Fp16).is_some());
+}
