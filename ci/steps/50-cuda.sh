@@ -42,6 +42,19 @@ done
 # every code and scale exactly once in its place; FP4 nibble order, FP6/FP4 byte containers,
 # and the scale_vec 1X/2X/4X scale lanes and bytes.
 (cd cuda && ../.venv/bin/python bw_pack_test.py "$MX" "$T")
+# Each Blackwell case line of cuda/verify.sh is ready to run: its generator flags make vectors
+# that its preset evaluates and that mxgpu.py packs for that path.
+sed -n '/^BW_CASES="/,/^"/p' cuda/verify.sh | grep '^bw-' | while read -r path a b m n k blk preset extra; do
+    $MX gpu gen --a $a --b $b --m $m --n $n --k $k --block $blk --tiles 4 --seed 3 $extra \
+        -o "$T/c.bin" 2>/dev/null
+    $MX gpu eval --vectors "$T/c.bin" --numerics model/presets/$preset.json -o "$T/c.res"
+    (cd cuda && ../.venv/bin/python -c 'import sys, mxgpu
+path, v = sys.argv[1:3]
+p = mxgpu.read_vectors(v)
+assert path.split("-")[-2:] == [p.a_fmt, p.b_fmt], path
+mxgpu.bw_pack(p, mxgpu.BW_KINDS[path])' "$path" "$T/c.bin")
+    echo "50-cuda: verify.sh case $path ready ($preset)"
+done
 # Probe analysis: partitions seen on Hopper map to the presets' layouts.
 (cd cuda && ../.venv/bin/python - <<'PY'
 import characterize as c
@@ -69,4 +82,29 @@ assert np.isinf(c).any() and np.isnan(c).any() and (a == 0).any()
 assert ((a > 0) & (a < 2.0 ** -14)).any() and (a >= 2.0 ** 15).any()
 print("50-cuda: --c-fp16 C values are FP16 values")
 PY
+# sm_100a cuBLASLt block-scaled runner (cuda/bs_gemm.cu), built host-only: for each mode, every
+# code, scale and C word of mxref's vectors is undone from its packed place (FP8 bytes, E2M1
+# nibble pairs, the 128x4 tiled scale layout checked against the documented offsets, zero pad);
+# the D = C result file it writes equals the Python writer's bytes; bad input exits 2.
+command -v g++ >/dev/null || { apt-get update -qq && apt-get install -y -qq g++ >/dev/null; }
+g++ -O2 -std=c++17 -Wall -Wextra -Werror -DBS_GEMM_HOST_ONLY -x c++ -o "$T/bs_gemm" cuda/bs_gemm.cu
+for spec in "e4m3 e5m2 130 8 96 32 e8m0" "e2m1 e2m1 16 136 96 16 ue4m3" "e2m1 e2m1 24 8 64 32 e8m0"; do
+    set -- $spec
+    $MX gpu gen --a $1 --b $2 --m $3 --n $4 --k $5 --block $6 --scale $7 --scale-extremes \
+        --tiles 5 --seed 13 -o "$T/bs.bin" 2>/dev/null
+    "$T/bs_gemm" --selftest "$T/bs.bin" "$T/bs.res"
+    (cd cuda && ../.venv/bin/python - "$T" <<'PY'
+import sys, mxgpu
+t = sys.argv[1]
+mxgpu.write_results(f"{t}/py.res", "selftest:C", mxgpu.read_vectors(f"{t}/bs.bin").C)
+assert open(f"{t}/py.res", "rb").read() == open(f"{t}/bs.res", "rb").read(), "bs_gemm result layout"
+PY
+    )
+done
+rc=0; "$T/bs_gemm" --selftest "$T/bs.bin" --mode nvfp4 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || { echo "bs_gemm: an e8m0 file under --mode nvfp4 gave exit $rc, not 2"; exit 1; }
+head -c 200 "$T/bs.bin" > "$T/short.bin"
+rc=0; "$T/bs_gemm" --selftest "$T/short.bin" 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || { echo "bs_gemm: a truncated file gave exit $rc, not 2"; exit 1; }
+echo "50-cuda: bs_gemm packing ok"
 echo "50-cuda: ok"
