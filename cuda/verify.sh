@@ -31,6 +31,23 @@ cublas-e4m3-e5m2 e4m3 e5m2 256 256 1024 0 hopper-cublas-fp8 --c-zero
 mxfp8-sw-e4m3-e4m3 e4m3 e4m3 64 64 256 32 hopper-mxfp8-sw
 mxfp8-sw-e5m2-e5m2 e5m2 e5m2 64 64 256 32 hopper-mxfp8-sw
 "
+# Blackwell only: sm_120a mma.sync block_scale (cuda/blackwell.cu, bw-* paths of mxgpu.py; its
+# libmxgpu_bw.so is built by cuda/device.sh probe). Never run: no sm_120 part has been lent. They
+# join CASES only when named, so a Hopper run skips them; on an sm_120 part:
+#   bash cuda/verify.sh 10000000 /tmp/mxgpu bw-mxf8f6f4-e4m3-e4m3 bw-mxf8f6f4-e5m2-e5m2 \
+#     bw-mxf8f6f4-e3m2-e2m3 bw-mxf8f6f4-e4m3-e2m1 bw-mxf4nvf4-2x-e2m1-e2m1 \
+#     bw-mxf4nvf4-4x-e2m1-e2m1 bw-mxf4-e2m1-e2m1
+# The presets are MMA-Sim's published RTX Blackwell model, not confirmed on hardware.
+BW_CASES="
+bw-mxf8f6f4-e4m3-e4m3 e4m3 e4m3 16 8 32 32 rtxblackwell-mma-mxf8f6f4 --scale-extremes
+bw-mxf8f6f4-e5m2-e5m2 e5m2 e5m2 16 8 32 32 rtxblackwell-mma-mxf8f6f4 --scale-extremes
+bw-mxf8f6f4-e3m2-e2m3 e3m2 e2m3 16 8 32 32 rtxblackwell-mma-mxf8f6f4 --scale-extremes
+bw-mxf8f6f4-e4m3-e2m1 e4m3 e2m1 16 8 32 32 rtxblackwell-mma-mxf8f6f4 --scale-extremes
+bw-mxf4nvf4-2x-e2m1-e2m1 e2m1 e2m1 16 8 64 32 rtxblackwell-mma-mxf4nvf4 --scale-extremes
+bw-mxf4nvf4-4x-e2m1-e2m1 e2m1 e2m1 16 8 64 16 rtxblackwell-mma-mxf4nvf4 --scale ue4m3 --scale-extremes
+bw-mxf4-e2m1-e2m1 e2m1 e2m1 16 8 64 32 rtxblackwell-mma-mxf4 --scale-extremes
+"
+[ $# -gt 0 ] && CASES="$CASES$BW_CASES"
 seed=${SEED:-1}
 echo "$CASES" | while read -r path a b m n k blk preset extra; do
   [ -z "$path" ] && continue
