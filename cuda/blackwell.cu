@@ -5,10 +5,13 @@
 //
 // Register images per tile: A: 32 lanes x 4 u32, B: 32 lanes x 2 u32, SA/SB: 32 lanes x 1 u32,
 // C/D: 32 lanes x 4 FP32 bits (fragment order of PTX "mma.m16n8k32"/"m16n8k64").
-// byte-id and thread-id selectors are 0. Which lane's byte 0 feeds which row/column is not in
-// the PTX ISA text; cuda/mxgpu.py (bw_pack) follows a published probe of sm_120 (A row m from
-// lane 4*(m%8) + m/8, B column n from lane 4*n) and must be confirmed by characterize.py's
-// single-product probes on the first Blackwell run.
+// byte-id and thread-id selectors are 0: SF_A from lanes with %laneid % 4 in {0, 1}, SF_B from
+// lanes with %laneid % 4 == 0, scale_vec::1X/2X/4X reading byte 0, bytes 0-1 or bytes 0-3 (PTX
+// ISA 9.7.14.3 "Block Scaling for mma.sync"). cuda/mxgpu.py (bw_pack, BW_KINDS) packs every
+// kernel below and cites the ISA text per bit; which of the two SF_A lanes of a quad carries
+// row g or g + 8, and which byte scales which K chunk, the text leaves to its figures, and the
+// packer follows a published probe of sm_120 there: the first Blackwell run must confirm it
+// (characterize.py's single-product probes, then a scale probe).
 
 #include <cstdint>
 
@@ -46,7 +49,8 @@ BW_MMA(bw_mxf4nvf4_4x_ue4m3, "m16n8k64", "mxf4nvf4", "4X", "e2m1", "e2m1", "ue4m
 BW_MMA(bw_mxf4_2x_ue8m0, "m16n8k64", "mxf4", "2X", "e2m1", "e2m1", "ue8m0")
 
 // Host entry for cuda/mxgpu.py (paths bw-*): copies the register images in, runs T tiles of
-// kernel `kind` (the order above), copies D out. Returns 0 or a CUDA error code.
+// kernel `kind` (the order above, BwKind.kernel in mxgpu.py), copies D out. Returns 0 or a CUDA
+// error code.
 #include <cuda_runtime.h>
 
 typedef void (*BwKernel)(const uint32_t*, const uint32_t*, const uint32_t*, const uint32_t*,
