@@ -10,8 +10,9 @@
 //! A (M*K codes, row r is the A vector of output row r), B (N*K codes, row c is the B vector of
 //! output column c), SA (M*K/block), SB (N*K/block) when block > 0, C (M*N FP32 bits, LE).
 //! Result file: `"MXGPURES"`, u32 version, T, M, N, 24-byte path name, padded to 64 bytes,
-//! then T*M*N FP32 bits (LE). A code takes 1 byte (formats up to 8 bits), 2 (FP16, BF16) or
-//! 4 (TF32: the 19-bit code, FP32 bits >> 13).
+//! then T*M*N FP32 bits (LE). A code takes 1 byte (formats up to 8 bits: FP8, FP6 and FP4 one
+//! code per byte, unpacked; packing for an instruction is the runner's job), 2 (FP16, BF16) or
+//! 4 (TF32: the 19-bit code, FP32 bits >> 13); a scale code (E8M0, UE4M3) 1 byte.
 
 use anyhow::{bail, Context, Result};
 use mxref_model::dot::{Dot, DotSpec, Operands};
