@@ -5,9 +5,9 @@
 //! the loop; it allocates nothing per call.
 
 use crate::add::Term;
-use crate::elem::{self, Elem, Table, F_INF, F_NAN};
+use crate::elem::{self, Elem, PairTable, Table, F_INF, F_NAN};
 use crate::format::{decode_f32, Class, FormatId, Role};
-use crate::numerics::{Numerics, ScaleApply, ZeroSign};
+use crate::numerics::{Align, Numerics, ScaleApply, ZeroSign};
 use crate::round::{self, Raw, Round, Rounded, Target};
 use crate::wide::Wide;
 use std::fmt;
@@ -70,6 +70,12 @@ pub struct Dot {
     exact: bool,
     /// Products of two `ival`s summed over a block fit an i64.
     narrow: bool,
+    /// Products of the two element formats, for windowed nominal groups (dot/hw.rs); `None`
+    /// where that path does not apply.
+    pair: Option<&'static PairTable>,
+    /// The value reaching the output rounding (accumulator, or FP32 outer sum with
+    /// promotion) is always one of the output format, so that rounding is the identity.
+    out_holds_total: bool,
     /// Take the general i128 path everywhere (tests compare it with the fast paths).
     force_generic: bool,
 }
@@ -173,6 +179,18 @@ impl Dot {
                 ),
             ));
         }
+        // The pair-table path: windows of <= 53 bits (cut products < 2^57 in an i64), nominal
+        // alignment, products scaled by exponent (or unscaled with 'promote').
+        let pair = match n.window_bits {
+            Some(w)
+                if w <= 53
+                    && n.align == Align::Nominal
+                    && matches!(n.scale, ScaleApply::Product | ScaleApply::Promote) =>
+            {
+                elem::pair_table(ta, tb, n.flush_subnormal_inputs)
+            }
+            _ => None,
+        };
         Ok(Dot {
             spec,
             numerics: n.clone(),
@@ -183,6 +201,11 @@ impl Dot {
             acc: n.acc.target(),
             exact: n.is_exact() && fast,
             narrow,
+            pair,
+            out_holds_total: match n.promote {
+                None => n.acc.target() == Some(out) && n.acc.subnormals == n.output.subnormals,
+                Some(_) => out == Target::FP32 && n.output.subnormals,
+            },
             force_generic: false,
         })
     }
@@ -193,6 +216,7 @@ impl Dot {
     pub fn force_generic(mut self) -> Dot {
         self.force_generic = true;
         self.exact = false;
+        self.pair = None;
         self
     }
 

@@ -238,6 +238,85 @@ pub fn table_as(id: FormatId, to: FormatId) -> Option<&'static Table> {
         .or_insert_with(|| build_as(id, Some(to)).map(|t| &*Box::leak(Box::new(t))))
 }
 
+/// Entry layout of a [`PairTable`]: biased exponent sum in bits 0..8, sign in bit 8, the
+/// product's significand from bit 9.
+pub const PAIR_BIAS: i32 = 128;
+pub const PAIR_SIG_SHIFT: u32 = 9;
+
+/// Every product of two formats of <= 8 bits, one `u32` per `(a << 8) | b`: the product
+/// `sig_a * sig_b` (bits 9..), its sign (bit 8) and `e_a + e_b + PAIR_BIAS` (bits 0..8), or 0
+/// when the product is zero (or flushed: a subnormal factor with `flush`). One look-up per
+/// product instead of two decodes, a multiply and an add, and the exponent byte is a
+/// ready maximum key (0 never wins).
+pub struct PairTable {
+    pub entries: Box<[[u32; 256]; 256]>,
+    /// The smallest biased exponent sum of a non-zero product (the widest shift a group
+    /// can need).
+    pub bmin: u32,
+}
+
+impl PairTable {
+    /// The entry of codes `a`, `b` (only their low 8 bits are read).
+    #[inline(always)]
+    pub fn get(&self, a: u32, b: u32) -> u32 {
+        self.entries[a as u8 as usize][b as u8 as usize]
+    }
+}
+
+impl std::fmt::Debug for PairTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PairTable {{ bmin: {} }}", self.bmin)
+    }
+}
+
+fn build_pair(ta: &Table, tb: &Table, flush: bool) -> Option<Box<PairTable>> {
+    if ta.small.len() != 256 || tb.small.len() != 256 {
+        return None;
+    }
+    let mut entries: Box<[[u32; 256]; 256]> =
+        vec![[0u32; 256]; 256].into_boxed_slice().try_into().ok()?;
+    let mut bmin = 255;
+    for (x, ex) in ta.small.iter().enumerate() {
+        for (y, ey) in tb.small.iter().enumerate() {
+            if ex.sig == 0 || ey.sig == 0 || (flush && (ex.subnormal || ey.subnormal)) {
+                continue;
+            }
+            let p = ex.sig as u64 * ey.sig as u64;
+            let be = ex.e as i32 + ey.e as i32 + PAIR_BIAS;
+            if p >> (32 - PAIR_SIG_SHIFT) != 0 || !(1..256).contains(&be) {
+                return None;
+            }
+            bmin = bmin.min(be as u32);
+            entries[x][y] =
+                ((p as u32) << PAIR_SIG_SHIFT) | ((ex.neg ^ ey.neg) as u32) << 8 | be as u32;
+        }
+    }
+    Some(Box::new(PairTable { entries, bmin }))
+}
+
+/// The [`PairTable`] of two tables (as returned by [`table`] / [`table_as`]), built on first
+/// use; `None` unless both formats have <= 8 bits and every product fits the entry. Keyed by
+/// the tables' addresses: they are `'static` and never freed, so an address names one table.
+pub fn pair_table(
+    ta: &'static Table,
+    tb: &'static Table,
+    flush: bool,
+) -> Option<&'static PairTable> {
+    type Cache = Mutex<HashMap<(usize, usize, bool), Option<&'static PairTable>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (
+        ta as *const Table as usize,
+        tb as *const Table as usize,
+        flush,
+    );
+    let mut m = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .expect("pair table cache");
+    *m.entry(key)
+        .or_insert_with(|| build_pair(ta, tb, flush).map(|t| &*Box::leak(t)))
+}
+
 /// The table of a format, built on first use.
 pub fn table(id: FormatId) -> &'static Table {
     static TABLES: OnceLock<Vec<Table>> = OnceLock::new();

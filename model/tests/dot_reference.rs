@@ -5,7 +5,7 @@
 mod support;
 
 use mxref_model::dot::{Dot, DotSpec, Operands};
-use mxref_model::numerics::{preset, Accumulate, Numerics};
+use mxref_model::numerics::{preset, Accumulate, Numerics, ScaleApply};
 use mxref_model::FormatId;
 use proptest::prelude::*;
 use support::reference::reference;
@@ -310,14 +310,46 @@ fn hw_numerics() -> impl Strategy<Value = Numerics> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases() / 4, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases() / 4, max_global_rejects: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// The engine's fast paths (i64 windows, one-block nominal groups, packed tables) give the
-    /// same bits as its general i128 path, for random hardware numerics.
+    /// The engine's fast paths (i64 windows, pair-table groups with every shift variant,
+    /// packed tables, the output-format shortcut) give the same bits as its general i128
+    /// path, for random hardware numerics: interleaved groups, promotion (with products
+    /// scaled or partial sums scaled), flushed subnormals, inputs widened to FP16, and
+    /// accumulators far above the products (C at the extremes).
     #[test]
-    fn fast_paths_equal_general_path(c in case(), n in hw_numerics()) {
+    fn fast_paths_equal_general_path(
+        c in case(),
+        mut n in hw_numerics(),
+        (promote, flush, fp16, chunk) in (0..4u8, any::<bool>(), any::<bool>(), prop_oneof![Just(1usize), Just(2), Just(4)]),
+    ) {
+        use mxref_model::numerics::{GroupLayout, Promote};
+        let round = mxref_model::Round::Rne;
+        match promote {
+            1 => n.promote = Some(Promote { every: n.group * 2, round }),
+            2 => {
+                // Promotion per block needs groups that tile the block.
+                if c.spec.block % n.group != 0 {
+                    n.group = c.spec.block;
+                }
+                n.scale = ScaleApply::Promote;
+                n.promote = Some(Promote { every: c.spec.block, round });
+            }
+            _ => {}
+        }
+        if let GroupLayout::Interleaved { ways, .. } = n.group_layout {
+            n.group_layout = GroupLayout::Interleaved { ways, span: ways * n.group, chunk };
+        }
+        n.flush_subnormal_inputs = flush;
+        if fp16 {
+            n.input_format = Some(FormatId::Fp16);
+        }
         prop_assume!(n.validate().is_ok());
-        let dot = Dot::new(c.spec, &n).unwrap();
+        let Ok(dot) = Dot::new(c.spec, &n) else {
+            // Shapes a numerics does not take (fp16 cannot hold e5m2, promotion per block).
+            prop_assume!(false);
+            unreachable!()
+        };
         let ops = Operands { a: &c.a, b: &c.b, sa: &c.sa, sb: &c.sb, c: c.c };
         let fast = dot.eval(&ops).unwrap();
         let general = dot.clone().force_generic().eval(&ops).unwrap();

@@ -4,7 +4,7 @@
 use super::trace::{AccValue, NoTrace, Step, Trace};
 use super::{pack, scale_lsb, Dot, Operands, Out, Small};
 use crate::add::{add_round, Term};
-use crate::elem::{Small as Packed, F_INF};
+use crate::elem::{PairTable, F_INF, PAIR_BIAS, PAIR_SIG_SHIFT};
 use crate::format::{decode_f32, Class};
 use crate::numerics::{Accumulate, Align, CEntry, GroupLayout, ScaleApply, ShiftedOut};
 use crate::round::{self, msb, Raw, Round, Rounded, Target};
@@ -63,6 +63,47 @@ impl GroupIdx {
         self.for_each(|_| n += 1);
         n
     }
+}
+
+/// FP32 bits of a non-zero value that FP32 holds exactly (no rounding, no range check
+/// but in debug builds).
+fn f32_exact(t: Term) -> u32 {
+    let top = t.top();
+    debug_assert!(!t.is_zero() && top <= 127);
+    // The weight of the encoding's last bit: 2^(top - 23) for normals, 2^-149 below.
+    let unit = if top >= -126 { top - 23 } else { -149 };
+    let sh = unit - t.lsb;
+    let m = if sh >= 0 { t.sig >> sh } else { t.sig << -sh };
+    debug_assert!(sh <= 0 || m << sh == t.sig, "not exact in FP32");
+    let e = if top >= -126 { (top + 127) as u32 } else { 0 };
+    ((t.neg as u32) << 31) | (e << 23) | (m as u32 & 0x7f_ffff)
+}
+
+/// Pair-table entries of one group ([`Dot::window_sum_pair`]) at most.
+const PAIR_BUF: usize = 64;
+
+/// Sum of pair-table entries, each product times `mul` (the scale significands, shifted left
+/// so that no cut is a left shift) cut by `base - be` bits: truncated, or rounded to nearest
+/// even with `RNE`. Without `CLAMP` the caller knows every non-zero entry's shift is < 64;
+/// zero entries have no bits, so any shift leaves them 0.
+#[inline]
+fn cut_sum<const RNE: bool, const CLAMP: bool>(entries: &[u32], base: u32, mul: u64) -> i64 {
+    let mut s = 0i64;
+    for &e in entries {
+        // < 2^57 (window <= 53 plus 4 bits of significand products): a shift by 63 clears it.
+        let v = (e >> PAIR_SIG_SHIFT) as u64 * mul;
+        let sh = base.wrapping_sub(e & 0xff);
+        let sh = if CLAMP { sh.min(63) } else { sh };
+        let mut mag = v.wrapping_shr(sh);
+        if RNE && sh > 0 {
+            let half = 1u64.wrapping_shl(sh - 1);
+            let rem = v & (half.wrapping_shl(1).wrapping_sub(1));
+            mag += (rem > half || (rem == half && mag & 1 == 1)) as u64;
+        }
+        let neg = -(((e >> 8) & 1) as i64);
+        s += (mag as i64 ^ neg) - neg;
+    }
+    s
 }
 
 /// The running accumulator.
@@ -352,8 +393,8 @@ impl Dot {
             });
             return;
         };
-        if !T::ACTIVE && self.one_block_nominal(g, w) {
-            let (sum, cut) = self.window_sum_nominal(ops, g, w, acc, fused);
+        if let (false, Some(pt)) = (T::ACTIVE, self.pair_for(g, w)) {
+            let (sum, cut) = self.window_sum_pair(ops, g, w, acc, fused, pt);
             if let Some(cut) = cut {
                 self.fold(acc, sum, cut, fused);
             }
@@ -525,71 +566,72 @@ impl Dot {
         };
     }
 
-    /// Whether a group qualifies for [`Self::window_sum_nominal`]: contiguous, inside one
-    /// block, products scaled in, nominal alignment, table formats, a window of <= 53 bits.
+    /// The pair table, if a group may take [`Self::window_sum_pair`]: inside one block
+    /// (one scale product for all its products), at most [`PAIR_BUF`] positions, and few
+    /// enough products that their cut sum fits an i64 (each is < 2^(w+4)).
     #[inline]
-    fn one_block_nominal(&self, g: &GroupIdx, w: u32) -> bool {
-        let n = &self.numerics;
+    fn pair_for(&self, g: &GroupIdx, w: u32) -> Option<&'static PairTable> {
         let bs = self.spec.block;
-        !self.force_generic
-            && w <= 53
-            && g.chunk == g.stride
-            && g.end > g.start
-            && g.start / bs == (g.end - 1) / bs
-            && n.scale == ScaleApply::Product
-            && n.align == Align::Nominal
-            && !self.ta.small.is_empty()
-            && !self.tb.small.is_empty()
+        let len = g.end.wrapping_sub(g.start);
+        let fits = w + 4 + (usize::BITS - len.leading_zeros()) <= 62;
+        match self.pair {
+            Some(p)
+                if fits && (1..=PAIR_BUF).contains(&len) && g.start / bs == (g.end - 1) / bs =>
+            {
+                Some(p)
+            }
+            _ => None,
+        }
     }
 
-    /// The windowed sum of a one-block group with nominal alignment, in an i64: every
-    /// product shares the block's scale, so the cut needs only the element exponents. Returns
-    /// the sum and the cut (None if the group has no non-zero term).
+    /// The windowed sum of a group inside one block with nominal alignment, from the pair
+    /// table: every product shares the block's scale, so the cut needs only the element
+    /// exponent sums. Pass 1 looks the products up into a buffer and finds the largest
+    /// biased exponent sum, pass 2 cuts and sums them in an i64. Returns the sum and the cut
+    /// (None if the group has no non-zero term).
     #[inline]
-    fn window_sum_nominal(
+    fn window_sum_pair(
         &self,
         ops: &Operands,
         g: &GroupIdx,
         w: u32,
         acc: &Acc,
         fused: bool,
+        pt: &PairTable,
     ) -> (i128, Option<i32>) {
         let n = &self.numerics;
         let blk = g.start / self.spec.block;
-        let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
-        let ssig = s.sig as u64 * t.sig as u64;
-        let se = s.e + t.e;
-        let m_all = (self.ta.man_bits + self.tb.man_bits + 2 * self.ts.man_bits) as i32;
-        // 256-entry tables indexed by a u8: no bounds checks (codes were range-checked).
-        let ta: &[Packed; 256] = self.ta.small.as_slice().try_into().expect("padded table");
-        let tb: &[Packed; 256] = self.tb.small.as_slice().try_into().expect("padded table");
-        let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
-        let flush = n.flush_subnormal_inputs;
-        // Pass 1: the largest element-exponent sum over non-zero products.
-        let mut emax_el = i32::MIN;
+        let mut m_all = (self.ta.man_bits + self.tb.man_bits) as i32;
+        // 'promote' scales the partial sums later: its products enter unscaled.
+        let (ssig, se) = if n.scale == ScaleApply::Product {
+            let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+            m_all += 2 * self.ts.man_bits as i32;
+            (s.sig as u64 * t.sig as u64, s.e + t.e)
+        } else {
+            (1, 0)
+        };
+        // Pass 1: look the products up, then the largest biased exponent sum (0: no non-zero
+        // product); separate loops, so the second vectorises.
+        let mut buf = [0u32; PAIR_BUF];
+        let mut nbuf = 0;
         if ssig != 0 {
-            if flush {
-                for (&x, &y) in a.iter().zip(b) {
-                    let (x, y) = (ta[x as u8 as usize], tb[y as u8 as usize]);
-                    if x.sig != 0 && y.sig != 0 && !x.subnormal && !y.subnormal {
-                        emax_el = emax_el.max(x.e as i32 + y.e as i32);
-                    }
+            let mut s = g.start;
+            while s < g.end {
+                let e = (s + g.chunk).min(g.end);
+                let (a, b) = (&ops.a[s..e], &ops.b[s..e]);
+                for (o, (&x, &y)) in buf[nbuf..].iter_mut().zip(a.iter().zip(b)) {
+                    *o = pt.get(x, y);
                 }
-            } else {
-                let mut m = i32::MIN;
-                for (&x, &y) in a.iter().zip(b) {
-                    m = m.max(ta[x as u8 as usize].ez as i32 + tb[y as u8 as usize].ez as i32);
-                }
-                // Sums involving a zero are near 2 * ZERO_E or ZERO_E + e: far below -10000.
-                if m > -10_000 {
-                    emax_el = m;
-                }
+                nbuf += e - s;
+                s += g.stride;
             }
         }
-        let mut emax = if emax_el == i32::MIN {
+        let terms = &buf[..nbuf];
+        let bmax = terms.iter().fold(0, |m, &v| m.max(v & 0xff));
+        let mut emax = if bmax == 0 {
             i32::MIN
         } else {
-            emax_el + se
+            bmax as i32 - PAIR_BIAS + se
         };
         let acc_term = match acc {
             Acc::Float(t) if fused && !t.is_zero() => {
@@ -603,43 +645,22 @@ impl Dot {
         }
         let emax = emax.max(n.align_min_exp.unwrap_or(i32::MIN));
         let cut = emax - w as i32;
-        // A product's last bit sits at e_x + e_y + se - m_all; its shift to the cut:
-        let base = cut - se + m_all;
-        let rne = n.shifted_out == ShiftedOut::Rne;
         let mut s64: i64 = 0;
-        if emax_el != i32::MIN {
-            for (&x, &y) in a.iter().zip(b) {
-                let (x, y) = (ta[x as u8 as usize], tb[y as u8 as usize]);
-                let mut p = x.sig as u64 * y.sig as u64 * ssig;
-                if flush && (x.subnormal || y.subnormal) {
-                    p = 0;
-                }
-                let sh = base - (x.e as i32 + y.e as i32);
-                if !rne {
-                    // Branch-free truncation: a live product never shifts left past bit 63
-                    // (< 2^(w+4)), and p < 2^57 so a right shift clamped to 63 gives 0.
-                    let mag = ((p << (-sh).clamp(0, 63)) >> sh.clamp(0, 63)) as i64;
-                    s64 += if x.neg ^ y.neg { -mag } else { mag };
-                    continue;
-                }
-                let mag = if p == 0 {
-                    0
-                } else if sh <= 0 {
-                    p << (-sh) as u32
-                } else if sh >= 64 {
-                    0
-                } else {
-                    let kept = p >> sh;
-                    if rne {
-                        let half = 1u64 << (sh - 1);
-                        let rem = p & ((1u64 << sh) - 1);
-                        kept + (rem > half || (rem == half && kept & 1 == 1)) as u64
-                    } else {
-                        kept
-                    }
-                } as i64;
-                s64 += if x.neg ^ y.neg { -mag } else { mag };
-            }
+        // A product with biased exponent sum `be` has its last bit at be - BIAS + se - m_all;
+        // shifted left by `l` first (so that no shift is negative), it is cut by `base - be`.
+        let l = (w as i32 - m_all).max(0) as u32;
+        let base = cut - se + m_all + PAIR_BIAS + l as i32;
+        // base - bmax >= m_all - w + l >= 0; at 64 or more every product is cut to zero.
+        if bmax != 0 && base - (bmax as i32) < 64 {
+            // Shifts reach 64 only for products below the table's smallest: clamp only then.
+            let clamp = base - pt.bmin as i32 > 63;
+            let (b, mul) = (base as u32, ssig << l);
+            s64 = match (n.shifted_out == ShiftedOut::Rne, clamp) {
+                (false, false) => cut_sum::<false, false>(terms, b, mul),
+                (false, true) => cut_sum::<false, true>(terms, b, mul),
+                (true, false) => cut_sum::<true, false>(terms, b, mul),
+                (true, true) => cut_sum::<true, true>(terms, b, mul),
+            };
         }
         let mut sum = s64 as i128;
         if let Some(t) = acc_term {
@@ -650,7 +671,7 @@ impl Dot {
                 0
             } else {
                 let kept = t.sig >> sh;
-                if rne {
+                if n.shifted_out == ShiftedOut::Rne {
                     let half = 1u128 << (sh - 1);
                     let rem = t.sig & ((1u128 << sh) - 1);
                     kept + (rem > half || (rem == half && kept & 1 == 1)) as u128
@@ -772,13 +793,21 @@ impl Dot {
         };
         // Round to the output format, then add C there if it enters at the end.
         let mode = n.output.round;
-        let mut r = add_to(
-            &total,
-            &Acc::Float(Term::ZERO),
-            &self.out,
-            mode,
-            n.output.subnormals,
-        );
+        let mut r = match total {
+            // Already a value of the output format: rounding it changes nothing, and adding
+            // +0 turns a zero into +0.
+            Acc::Float(t) if self.out_holds_total && !self.force_generic => {
+                Acc::Float(if t.is_zero() { Term::ZERO } else { t })
+            }
+            Acc::Inf(_) | Acc::Nan if self.out_holds_total && !self.force_generic => total,
+            _ => add_to(
+                &total,
+                &Acc::Float(Term::ZERO),
+                &self.out,
+                mode,
+                n.output.subnormals,
+            ),
+        };
         tr.step(|| Step::Output {
             value: AccValue::of(&r),
         });
@@ -794,6 +823,8 @@ impl Dot {
             // A value that rounded to zero keeps its sign; an exact zero takes the rule.
             Acc::Float(t) if t.is_zero() && t.neg => Out::Bits(0x8000_0000),
             Acc::Float(t) if t.is_zero() => Out::Zero,
+            // A value of the output format, which FP32 holds (validated): encode it as is.
+            Acc::Float(t) if !self.force_generic => Out::Bits(f32_exact(t)),
             Acc::Float(t) => {
                 let raw = Raw {
                     sig: t.sig,
