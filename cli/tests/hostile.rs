@@ -752,9 +752,7 @@ fn check_streams_results_in_any_order() {
     let q = write(
         d,
         "q.jsonl",
-        &format!(
-            "{{\"id\":\"q0\",\"elem\":\"e4m3\",\"x\":[\"0x3f800000\"],\"block\":1,\"scales\":[127],\"codes\":[56]}}\n"
-        ),
+        "{\"id\":\"q0\",\"elem\":\"e4m3\",\"x\":[\"0x3f800000\"],\"block\":1,\"scales\":[127],\"codes\":[56]}\n",
     );
     let r = write(d, "r7", "0x0\n");
     fails(
