@@ -2,9 +2,9 @@
 # Everything the device machine does, in one call (see spec/gpu.md "Running it").
 #   bash cuda/device.sh probe      build, disassemble, characterise every path, Blackwell compile
 #   bash cuda/device.sh verify N   generate N tiles per path with target/release/mxref, run, check
-#   On a Blackwell (sm_120) part: bash cuda/device.sh probe builds libmxgpu_bw.so; then
-#   PATHS=bw-mxf8f6f4-e4m3-e4m3 LIBPATHS=" " bash cuda/device.sh probe, and verify.sh with a
-#   bw-* case line (16 8 32 32 rtxblackwell-mma-mxf8f6f4).
+#   On a Blackwell (sm_120) part: PATHS=bw-mxf8f6f4-e4m3-e4m3 LIBPATHS=" " bash cuda/device.sh
+#   probe, and bash cuda/device.sh verify N bw-... (cuda/verify.sh BW_CASES); any bw-* path
+#   named builds libmxgpu_bw.so first.
 # Writes under $OUT (or ./out): a log and a tarball of everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,8 @@ CASES
 }
 case "${1:-probe}" in
 probe)
-  build; [ -z "${PATHS:-}" ] && { blackwell; blackwell_cublas; }
+  build
+  if [ -z "${PATHS:-}" ]; then blackwell; blackwell_cublas; elif [[ " $PATHS " == *" bw-"* ]]; then blackwell; fi
   cd cuda
   for p in ${PATHS:-mma-e4m3-e4m3 mma-e5m2-e5m2 mma-e4m3-e5m2 mma-e5m2-e4m3 mma-f16 mma-bf16 \
            mma-tf32 wgmma-e4m3-e4m3 wgmma-e5m2-e5m2 wgmma-e4m3-e5m2 wgmma-fp16-fp16 \
@@ -97,6 +98,7 @@ verify)
   N=${2:-1000}
   build
   shift 2 || true
+  [[ " $* " == *" bw-"* ]] && blackwell
   bash cuda/verify.sh "$N" "$W" "$@"
   ;;
 esac
