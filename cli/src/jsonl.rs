@@ -488,12 +488,12 @@ impl OutFile {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
-            OutTarget::Temp(
-                tempfile::Builder::new()
-                    .prefix(".mxref-")
-                    .suffix(".tmp")
-                    .tempfile_in(dir)?,
-            )
+            let mut b = tempfile::Builder::new();
+            b.prefix(".mxref-").suffix(".tmp");
+            // The mode File::create gives (0666 less the umask), not tempfile's private 0600.
+            #[cfg(unix)]
+            b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+            OutTarget::Temp(b.tempfile_in(dir)?)
         };
         Ok(OutFile {
             w: BufWriter::with_capacity(1 << 16, target),

@@ -851,6 +851,13 @@ fn sim_failures_leave_no_output_files() {
     // The same stimulus without the bad line: both files whole, one vector line a cycle.
     let o = mxref(&args, &good);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Renamed temporary files keep the mode a plainly created file gets (umask applied).
+    use std::os::unix::fs::PermissionsExt;
+    let plain = dir.path().join("plain");
+    std::fs::File::create(&plain).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+    assert_eq!(mode(&vcd), mode(&plain));
+    assert_eq!(mode(&vec_path), mode(&plain));
     let lines = std::fs::read_to_string(&vec_path).unwrap().lines().count();
     assert_eq!(lines, 5000 + 6, "5000 beats and the drain");
     assert!(std::fs::read_to_string(&vcd)
