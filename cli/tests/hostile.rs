@@ -907,3 +907,61 @@ fn outputs_to_fifos_are_written_in_place() {
         "temporary files left"
     );
 }
+
+/// Vectors and results that `check` can only judge when it reports a mismatch: an unknown
+/// format, an out-of-range code or a short scale list in a failing vector is bad input (2),
+/// named by line and field, and so is an out-of-range code in a quantize result.
+#[test]
+fn check_names_bad_operands_of_failing_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = write(d, "r.hex", "0x0\n");
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            vector("v0", "0x42000000").replace("\"a_fmt\":\"e4m3\"", "\"a_fmt\":\"e9m9\""),
+            &["v.jsonl: line 1: field a_fmt"],
+        ),
+        (
+            vector("v0", "0x42000000").replacen("[56,", "[56,300,", 1),
+            &["v.jsonl: line 1: field a[1]: code 300 is out of range for e4m3"],
+        ),
+        (
+            vector("v0", "0x42000000").replace("\"sa\":[127]", "\"sa\":[]"),
+            &["v.jsonl: line 1: field sa: has 0 scales for 1 blocks of 32"],
+        ),
+    ];
+    for (v, want) in cases {
+        let v = write(d, "v.jsonl", &(v + "\n"));
+        let o = mxref(&["check", "--vectors", &v, "--results", &r], "");
+        fails(&o, 2, want);
+        assert!(o.stdout.is_empty());
+    }
+    let q = write(
+        d,
+        "q.jsonl",
+        "{\"id\":\"q0\",\"elem\":\"e4m3\",\"x\":[\"0x3f800000\"],\"block\":1,\"scales\":[127],\"codes\":[56]}\n",
+    );
+    let r = write(
+        d,
+        "r.jsonl",
+        "{\"id\":\"q0\",\"scales\":[127],\"codes\":[256]}\n",
+    );
+    fails(
+        &mxref(&["check", "--vectors", &q, "--results", &r], ""),
+        2,
+        &["r.jsonl: line 1: field codes[0]: code 256 is out of range for an 8-bit code"],
+    );
+    // A wrong-length result is a mismatch, reported, not bad input.
+    let r = write(
+        d,
+        "r.jsonl",
+        "{\"id\":\"q0\",\"scales\":[127],\"codes\":[56,56]}\n",
+    );
+    let o = mxref(&["check", "--vectors", &q, "--results", &r], "");
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("expected 1 scales and 1 codes, got 1 and 2"),
+        "{out}"
+    );
+}
