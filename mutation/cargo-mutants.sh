@@ -9,13 +9,14 @@
 # vectors::engine_matches_general_reference_on_fresh_cases, whose cost is the directed cases of
 # every preset under every preset, not MXREF_VECTOR_CASES. Hence a `mutants` cargo profile
 # (opt-level 1, no debuginfo: links faster, tests run as fast as at opt-level 2), one build job
-# and one test thread (the machine is shared), no baseline run (the tree is tested before), and
-# cargo test rather than nextest (nextest took 21 s for what cargo test runs in 7 s).
+# and one test thread (the machine is shared), and cargo test rather than nextest (nextest took 21 s for what cargo test runs in 7 s).
 # Needs `cargo install cargo-mutants`. Results: OUT/mutants.out/{caught,missed,timeout,unviable}.txt
 # Usage: mutation/cargo-mutants.sh OUT [FILE...]
 #   MUTANTS_SHARD=k/n   test every n-th mutant only (a sample)
 #   MUTANTS_SKIP=name   a test to skip (e.g. one failing at HEAD for reasons of its own)
 #   MUTANTS_SRC=dir     the private copy to mutate (kept, with its target/, between runs)
+#   MUTANTS_BASELINE=skip  skip the unmutated run (it checks the suite passes before any mutant
+#                       is judged by it: a test failing there would count every mutant caught)
 #   MUTANTS_RE=regex    only the mutants whose name (as `cargo mutants --list` shows it) matches
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,7 +41,7 @@ inherits = "test"
 opt-level = 1
 debug = 0
 TOML
-args=(--in-place -p mxref-model --profile mutants --baseline skip --timeout "${MUTANTS_TIMEOUT:-90}"
+args=(--in-place -p mxref-model --profile mutants --baseline "${MUTANTS_BASELINE:-run}" --timeout "${MUTANTS_TIMEOUT:-90}"
     --build-timeout 900 --cap-lints true --jobserver-tasks 1 -o "$out")
 for f in "${files[@]}"; do args+=(-f "$f"); done
 [ -n "${MUTANTS_SHARD:-}" ] && args+=(--shard "$MUTANTS_SHARD" --sharding round-robin)
