@@ -7,7 +7,7 @@
 use crate::add::Term;
 use crate::elem::{self, Elem, PairTable, Table, F_INF, F_NAN};
 use crate::format::{decode_f32, Class, FormatId, Role};
-use crate::numerics::{Align, Numerics, ScaleApply, ZeroSign};
+use crate::numerics::{Align, GroupLayout, Numerics, ScaleApply, ZeroSign};
 use crate::round::{self, Raw, Round, Rounded, Target};
 use crate::wide::Wide;
 use std::fmt;
@@ -73,6 +73,7 @@ pub struct Dot {
     /// Products of the two element formats, for windowed nominal groups (dot/hw.rs); `None`
     /// where that path does not apply.
     pair: Option<&'static PairTable>,
+    pair_layout: hw::PairLayout,
     /// The value reaching the output rounding (accumulator, or FP32 outer sum with
     /// promotion) is always one of the output format, so that rounding is the identity.
     out_holds_total: bool,
@@ -179,11 +180,23 @@ impl Dot {
                 ),
             ));
         }
-        // The pair-table path: windows of <= 53 bits (cut products < 2^57 in an i64), nominal
-        // alignment, products scaled by exponent (or unscaled with 'promote').
+        // The pair-table path (dot/hw.rs): nominal alignment, products scaled by exponent (or
+        // unscaled with 'promote'), and every group inside one block (one scale product),
+        // spanning <= PAIR_BUF positions, its cut sum in an i64 (products < 2^(w+4)).
+        let bs = spec.block;
+        let (in_block, span, products) = match n.group_layout {
+            GroupLayout::Contiguous => {
+                (n.group != 0 && bs.is_multiple_of(n.group), n.group, n.group)
+            }
+            GroupLayout::Interleaved { span, .. } => {
+                (span <= bs && bs.is_multiple_of(span), span, span)
+            }
+        };
         let pair = match n.window_bits {
             Some(w)
-                if w <= 53
+                if in_block
+                    && (1..=hw::PAIR_BUF).contains(&span)
+                    && w + 4 + (usize::BITS - products.leading_zeros()) <= 62
                     && n.align == Align::Nominal
                     && matches!(n.scale, ScaleApply::Product | ScaleApply::Promote) =>
             {
@@ -202,6 +215,7 @@ impl Dot {
             exact: n.is_exact() && fast,
             narrow,
             pair,
+            pair_layout: hw::PairLayout::new(n.group_layout),
             out_holds_total: match n.promote {
                 None => n.acc.target() == Some(out) && n.acc.subnormals == n.output.subnormals,
                 Some(_) => out == Target::FP32 && n.output.subnormals,

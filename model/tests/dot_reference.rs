@@ -248,6 +248,8 @@ fn hw_numerics() -> impl Strategy<Value = Numerics> {
         (
             prop_oneof![Just(23u32), Just(13), Just(30), Just(47)],
             rounds.clone(),
+            // FP32's exponent range (the GPU accumulators: overflow reachable) or wider.
+            prop_oneof![Just(8u32), Just(10)],
         ),
         (prop_oneof![Just(23u32), Just(13)], rounds),
         (
@@ -256,7 +258,17 @@ fn hw_numerics() -> impl Strategy<Value = Numerics> {
         ),
     )
         .prop_map(
-            |(group, interleave, w, leading, rne, fused, (am, ar), (om, or), (c_end, floor))| {
+            |(
+                group,
+                interleave,
+                w,
+                leading,
+                rne,
+                fused,
+                (am, ar, ae),
+                (om, or),
+                (c_end, floor),
+            )| {
                 let mut n = preset("rtl").unwrap();
                 n.name = "random".into();
                 n.group = group;
@@ -289,7 +301,7 @@ fn hw_numerics() -> impl Strategy<Value = Numerics> {
                 };
                 n.acc = FloatSpec {
                     man_bits: Some(am),
-                    exp_bits: 10,
+                    exp_bits: ae,
                     round: ar,
                     subnormals: true,
                 };

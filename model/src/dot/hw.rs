@@ -65,6 +65,53 @@ impl GroupIdx {
     }
 }
 
+/// `s * 2^cut` rounded to `t` by RZ or RNE when it is non-zero and lands in `t`'s normal
+/// range; `None` otherwise (zero, other modes, subnormal or overflowing results), for the
+/// general routine. The result is normalised as [`to_acc`] makes it.
+fn round_normal(s: i64, cut: i32, t: &Target, mode: Round) -> Option<Term> {
+    let m = t.man_bits as i32;
+    if s == 0 || m > 62 {
+        return None;
+    }
+    let mag = s.unsigned_abs();
+    let msb = 63 - mag.leading_zeros() as i32;
+    let mut top = cut + msb;
+    if top < t.emin || top > t.emax {
+        return None;
+    }
+    let sig = if msb <= m {
+        mag << (m - msb)
+    } else {
+        let sh = (msb - m) as u32;
+        let kept = mag >> sh;
+        let up = match mode {
+            Round::Rz => false,
+            Round::Rne => {
+                let half = 1u64 << (sh - 1);
+                let rem = mag & ((half << 1) - 1);
+                rem > half || (rem == half && kept & 1 == 1)
+            }
+            _ => return None,
+        };
+        let kept = kept + up as u64;
+        if kept >> (m + 1) != 0 {
+            // Rounded up into the next binade.
+            top += 1;
+            kept >> 1
+        } else {
+            kept
+        }
+    };
+    if top > t.emax || (top == t.emax && sig > t.max_sig) {
+        return None;
+    }
+    Some(Term {
+        neg: s < 0,
+        sig: sig as u128,
+        lsb: top - m,
+    })
+}
+
 /// FP32 bits of a non-zero value that FP32 holds exactly (no rounding, no range check
 /// but in debug builds).
 fn f32_exact(t: Term) -> u32 {
@@ -80,7 +127,38 @@ fn f32_exact(t: Term) -> u32 {
 }
 
 /// Pair-table entries of one group ([`Dot::window_sum_pair`]) at most.
-const PAIR_BUF: usize = 64;
+pub(super) const PAIR_BUF: usize = 64;
+
+/// Where an interleaved group's products lie, counted from its first: `offsets[..count[len]]`
+/// for a group whose positions span `len`.
+#[derive(Clone, Debug)]
+pub(super) struct PairLayout {
+    offsets: [u8; PAIR_BUF],
+    count: [u8; PAIR_BUF + 1],
+}
+
+impl PairLayout {
+    /// Runs of `chunk` positions every `stride` (the same for every group of a layout).
+    pub(super) fn new(layout: GroupLayout) -> PairLayout {
+        let mut l = PairLayout {
+            offsets: [0; PAIR_BUF],
+            count: [0; PAIR_BUF + 1],
+        };
+        if let GroupLayout::Interleaved { ways, chunk, .. } = layout {
+            let stride = ways * chunk;
+            let mut n = 0;
+            for len in 1..=PAIR_BUF {
+                let p = len - 1;
+                if p % stride < chunk {
+                    l.offsets[n] = p as u8;
+                    n += 1;
+                }
+                l.count[len] = n as u8;
+            }
+        }
+        l
+    }
+}
 
 /// Sum of pair-table entries, each product times `mul` (the scale significands, shifted left
 /// so that no cut is a left shift) cut by `base - be` bits: truncated, or rounded to nearest
@@ -393,7 +471,7 @@ impl Dot {
             });
             return;
         };
-        if let (false, Some(pt)) = (T::ACTIVE, self.pair_for(g, w)) {
+        if let (false, Some(pt)) = (T::ACTIVE, self.pair) {
             let (sum, cut) = self.window_sum_pair(ops, g, w, acc, fused, pt);
             if let Some(cut) = cut {
                 self.fold(acc, sum, cut, fused);
@@ -521,6 +599,20 @@ impl Dot {
     /// Fold a group's cut sum `sum * 2^cut` into the accumulator.
     fn fold(&self, acc: &mut Acc, sum: i128, cut: i32, fused: bool) {
         let n = &self.numerics;
+        // Fused, a non-zero i64 sum landing in the accumulator's normal range, RZ or RNE: the
+        // common case, rounded here without the general routine.
+        if let (true, false, Acc::Float(_), Some(t), Ok(s)) = (
+            fused,
+            self.force_generic,
+            &*acc,
+            self.acc,
+            i64::try_from(sum),
+        ) {
+            if let Some(v) = round_normal(s, cut, &t, n.acc.round) {
+                *acc = Acc::Float(v);
+                return;
+            }
+        }
         let gsum = Term {
             neg: sum < 0,
             sig: sum.unsigned_abs(),
@@ -566,26 +658,8 @@ impl Dot {
         };
     }
 
-    /// The pair table, if a group may take [`Self::window_sum_pair`]: inside one block
-    /// (one scale product for all its products), at most [`PAIR_BUF`] positions, and few
-    /// enough products that their cut sum fits an i64 (each is < 2^(w+4)).
-    #[inline]
-    fn pair_for(&self, g: &GroupIdx, w: u32) -> Option<&'static PairTable> {
-        let bs = self.spec.block;
-        let len = g.end.wrapping_sub(g.start);
-        let fits = w + 4 + (usize::BITS - len.leading_zeros()) <= 62;
-        match self.pair {
-            Some(p)
-                if fits && (1..=PAIR_BUF).contains(&len) && g.start / bs == (g.end - 1) / bs =>
-            {
-                Some(p)
-            }
-            _ => None,
-        }
-    }
-
-    /// The windowed sum of a group inside one block with nominal alignment, from the pair
-    /// table: every product shares the block's scale, so the cut needs only the element
+    /// The windowed sum of a group with nominal alignment, from the pair table (`Dot::new`
+    /// takes this path only where every group lies inside one block and fits the buffer): every product shares the block's scale, so the cut needs only the element
     /// exponent sums. Pass 1 looks the products up into a buffer and finds the largest
     /// biased exponent sum, pass 2 cuts and sums them in an i64. Returns the sum and the cut
     /// (None if the group has no non-zero term).
@@ -615,15 +689,19 @@ impl Dot {
         let mut buf = [0u32; PAIR_BUF];
         let mut nbuf = 0;
         if ssig != 0 {
-            let mut s = g.start;
-            while s < g.end {
-                let e = (s + g.chunk).min(g.end);
-                let (a, b) = (&ops.a[s..e], &ops.b[s..e]);
-                for (o, (&x, &y)) in buf[nbuf..].iter_mut().zip(a.iter().zip(b)) {
+            let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
+            if g.chunk == g.stride {
+                for (o, (&x, &y)) in buf.iter_mut().zip(a.iter().zip(b)) {
                     *o = pt.get(x, y);
                 }
-                nbuf += e - s;
-                s += g.stride;
+                nbuf = a.len();
+            } else {
+                // Interleaved: the group's positions from g.start, prepared by Dot::new.
+                let lay = &self.pair_layout;
+                nbuf = lay.count[a.len()] as usize;
+                for (o, &i) in buf.iter_mut().zip(&lay.offsets[..nbuf]) {
+                    *o = pt.get(a[i as usize], b[i as usize]);
+                }
             }
         }
         let terms = &buf[..nbuf];
@@ -793,13 +871,16 @@ impl Dot {
         };
         // Round to the output format, then add C there if it enters at the end.
         let mode = n.output.round;
+        // The accumulator holds values of the output format, unless it still holds a C that
+        // no group has rounded (C starting it, every product zero): then C must be one too.
+        let holds = self.out_holds_total
+            && !self.force_generic
+            && (!c_in || n.promote.is_some() || self.out_has(ops.c));
         let mut r = match total {
             // Already a value of the output format: rounding it changes nothing, and adding
             // +0 turns a zero into +0.
-            Acc::Float(t) if self.out_holds_total && !self.force_generic => {
-                Acc::Float(if t.is_zero() { Term::ZERO } else { t })
-            }
-            Acc::Inf(_) | Acc::Nan if self.out_holds_total && !self.force_generic => total,
+            Acc::Float(t) if holds => Acc::Float(if t.is_zero() { Term::ZERO } else { t }),
+            Acc::Inf(_) | Acc::Nan if holds => total,
             _ => add_to(
                 &total,
                 &Acc::Float(Term::ZERO),
@@ -840,6 +921,20 @@ impl Dot {
             }
             Acc::Exact(_) => unreachable!("add_to returns rounded values"),
         }
+    }
+
+    /// Whether FP32 bits `c` (finite) are zero or a normal value of the output format.
+    fn out_has(&self, c: u32) -> bool {
+        let t = &self.out;
+        let (e, frac) = (((c >> 23) & 0xff) as i32 - 127, c & 0x7f_ffff);
+        if c & 0x7fff_ffff == 0 {
+            return true;
+        }
+        let sig = ((frac | 0x80_0000) >> (23 - t.man_bits)) as u64;
+        e >= t.emin
+            && e <= t.emax
+            && frac & ((1 << (23 - t.man_bits)) - 1) == 0
+            && (e < t.emax || sig <= t.max_sig)
     }
 
     /// A promoted partial sum times its block's scales, rounded to FP32 (RNE).
