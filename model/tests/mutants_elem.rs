@@ -277,3 +277,100 @@ fn tables_in_a_wider_input_format() {
     assert!(table_as(FormatId::Int8, FormatId::Fp16).is_some());
     assert!(table_as(FormatId::Fp16, FormatId::Fp16).is_some());
 }
+
+/// `(sig, e)` of a non-zero finite value `num * 2^exp` in the layout of `Elem` for format `f`:
+/// value = sig * 2^(e - man_bits), e the nominal exponent (clamped at emin for subnormals).
+fn sig_e(f: &mxref_model::Format, num: &BigInt, exp: i64) -> (BigInt, i64) {
+    let a = num.abs();
+    let m = f.man_bits as i64;
+    let e = match f.kind {
+        Kind::Int => 1,
+        Kind::Float => {
+            let emin = if f.subnormals { 1 - f.bias } else { -f.bias } as i64;
+            (exp + a.bits() as i64 - 1).max(emin)
+        }
+    };
+    (in_units(&a, exp, e - m).unwrap(), e)
+}
+
+/// The product tables of every pair of formats of <= 8 bits (scales included), with and
+/// without flushing: each entry against the product of the reference values, `bmin`, and
+/// whether a table exists at all (every product's significand below 2^23 and biased exponent
+/// sum in 1..=255, as the entry layout holds).
+#[test]
+fn pair_tables_hold_every_product() {
+    use mxref_model::elem::{pair_table, PAIR_BIAS, PAIR_SIG_SHIFT};
+    assert_eq!((PAIR_BIAS, PAIR_SIG_SHIFT), (128, 9));
+    // Per code of a format: (sig, e, neg, subnormal) of the non-zero finite values, from the
+    // reference decoder (value = sig * 2^(e - man_bits)); None for zeros, NaN, Inf and codes
+    // beyond the format.
+    type Dec = Vec<Option<(u64, i64, bool, bool)>>;
+    let dec = |f: &mxref_model::Format| -> Dec {
+        (0..256u32)
+            .map(|c| match (c < 1 << f.bits()).then(|| decode(f.name, c)) {
+                Some(RV::Num { num, exp, .. }) if !num.is_zero() => {
+                    let (sig, e) = sig_e(f, &num, exp);
+                    let sub = f.kind == Kind::Float && sig.bits() as u32 <= f.man_bits;
+                    Some((sig.to_u64_digits().1[0], e, num.is_negative(), sub))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let narrow: Vec<_> = FORMATS.iter().filter(|f| f.bits() <= 8).collect();
+    let decs: Vec<Dec> = narrow.iter().map(|f| dec(f)).collect();
+    let mut built = 0;
+    for (fa, va) in narrow.iter().zip(&decs) {
+        for (fb, vb) in narrow.iter().zip(&decs) {
+            for flush in [false, true] {
+                let live = |a: &Option<(u64, i64, bool, bool)>| a.filter(|a| !(flush && a.3));
+                // Expected: does every product fit the entry layout?
+                let mut fits = true;
+                let mut bmin = 255i64;
+                for a in va.iter().filter_map(live) {
+                    for b in vb.iter().filter_map(live) {
+                        let be = a.1 + b.1 + 128;
+                        fits &= (a.0 * b.0) < 1 << 23 && (1..256).contains(&be);
+                        bmin = bmin.min(be);
+                    }
+                }
+                let t = pair_table(table(fa.id), table(fb.id), flush);
+                assert_eq!(t.is_some(), fits, "{} x {} flush {flush}", fa.name, fb.name);
+                let Some(t) = t else { continue };
+                built += 1;
+                assert_eq!(t.bmin as i64, bmin, "{} x {}", fa.name, fb.name);
+                // Cached: the same table twice.
+                assert!(std::ptr::eq(
+                    t,
+                    pair_table(table(fa.id), table(fb.id), flush).unwrap()
+                ));
+                for x in 0..256usize {
+                    for y in 0..256usize {
+                        let got = t.get(x as u32, y as u32);
+                        // Only the low 8 bits of a code are read.
+                        assert_eq!(t.get(x as u32 | 0x100, y as u32 | 0x7700), got);
+                        let want = match (live(&va[x]), live(&vb[y])) {
+                            (Some(a), Some(b)) => {
+                                ((a.0 * b.0) << 9) as u32
+                                    | ((a.2 != b.2) as u32) << 8
+                                    | (a.1 + b.1 + 128) as u32
+                            }
+                            _ => 0,
+                        };
+                        assert_eq!(
+                            got, want,
+                            "{} {x:#x} x {} {y:#x} flush {flush}",
+                            fa.name, fb.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Every pair of MX element formats has a table, flushed or not; E8M0 (exponents to
+    // +-127) has none.
+    assert!(built >= 2 * 36, "{built}");
+    assert!(pair_table(table(FormatId::E8m0), table(FormatId::E8m0), false).is_none());
+    assert!(pair_table(table(FormatId::Fp16), table(FormatId::E4m3), false).is_none());
+    assert!(pair_table(table(FormatId::E4m3), table(FormatId::E2m1), true).is_some());
+}
