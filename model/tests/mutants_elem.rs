@@ -344,12 +344,12 @@ fn pair_tables_hold_every_product() {
                     t,
                     pair_table(table(fa.id), table(fb.id), flush).unwrap()
                 ));
-                for x in 0..256usize {
-                    for y in 0..256usize {
+                for (x, ax) in va.iter().enumerate() {
+                    for (y, by) in vb.iter().enumerate() {
                         let got = t.get(x as u32, y as u32);
                         // Only the low 8 bits of a code are read.
                         assert_eq!(t.get(x as u32 | 0x100, y as u32 | 0x7700), got);
-                        let want = match (live(&va[x]), live(&vb[y])) {
+                        let want = match (live(ax), live(by)) {
                             (Some(a), Some(b)) => {
                                 ((a.0 * b.0) << 9) as u32
                                     | ((a.2 != b.2) as u32) << 8
