@@ -7,7 +7,7 @@
 use crate::add::Term;
 use crate::elem::{self, Elem, PairTable, Table, F_INF, F_NAN};
 use crate::format::{decode_f32, Class, FormatId, Role};
-use crate::numerics::{Align, GroupLayout, Numerics, ScaleApply, ZeroSign};
+use crate::numerics::{Align, GroupLayout, Numerics, ScaleApply, ShiftedOut, ZeroSign};
 use crate::round::{self, Raw, Round, Rounded, Target};
 use crate::wide::Wide;
 use std::fmt;
@@ -74,6 +74,9 @@ pub struct Dot {
     /// where that path does not apply.
     pair: Option<&'static PairTable>,
     pair_layout: hw::PairLayout,
+    /// The pair-table cut fits 32-bit lanes: truncation, no scale significands, and a group's
+    /// positive (and negative) cut products sum below 2^32.
+    pair32: bool,
     /// The value reaching the output rounding (accumulator, or FP32 outer sum with
     /// promotion) is always one of the output format, so that rounding is the identity.
     out_holds_total: bool,
@@ -216,6 +219,17 @@ impl Dot {
             narrow,
             pair,
             pair_layout: hw::PairLayout::new(n.group_layout),
+            pair32: pair.is_some_and(|pt| {
+                let w = n.window_bits.unwrap_or(u32::MAX) as i64;
+                let l = (w - (ta.man_bits + tb.man_bits) as i64).max(0);
+                let unscaled = spec.scale_fmt == FormatId::E8m0 || n.scale == ScaleApply::Promote;
+                // A cut product is at most pmax << l; the positive and the negative ones are
+                // summed apart, each in a u32.
+                let top = (pt.pmax as u64) << l.min(40);
+                unscaled
+                    && n.shifted_out == ShiftedOut::Truncate
+                    && top.saturating_mul(products as u64) < 1 << 32
+            }),
             out_holds_total: match n.promote {
                 None => n.acc.target() == Some(out) && n.acc.subnormals == n.output.subnormals,
                 Some(_) => out == Target::FP32 && n.output.subnormals,

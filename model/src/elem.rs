@@ -253,6 +253,8 @@ pub struct PairTable {
     /// The smallest biased exponent sum of a non-zero product (the widest shift a group
     /// can need).
     pub bmin: u32,
+    /// The largest product significand.
+    pub pmax: u32,
 }
 
 impl PairTable {
@@ -275,7 +277,7 @@ fn build_pair(ta: &Table, tb: &Table, flush: bool) -> Option<Box<PairTable>> {
     }
     let mut entries: Box<[[u32; 256]; 256]> =
         vec![[0u32; 256]; 256].into_boxed_slice().try_into().ok()?;
-    let mut bmin = 255;
+    let (mut bmin, mut pmax) = (255, 0);
     for (x, ex) in ta.small.iter().enumerate() {
         for (y, ey) in tb.small.iter().enumerate() {
             if ex.sig == 0 || ey.sig == 0 || (flush && (ex.subnormal || ey.subnormal)) {
@@ -287,11 +289,16 @@ fn build_pair(ta: &Table, tb: &Table, flush: bool) -> Option<Box<PairTable>> {
                 return None;
             }
             bmin = bmin.min(be as u32);
+            pmax = pmax.max(p as u32);
             entries[x][y] =
                 ((p as u32) << PAIR_SIG_SHIFT) | ((ex.neg ^ ey.neg) as u32) << 8 | be as u32;
         }
     }
-    Some(Box::new(PairTable { entries, bmin }))
+    Some(Box::new(PairTable {
+        entries,
+        bmin,
+        pmax,
+    }))
 }
 
 /// The [`PairTable`] of two tables (as returned by [`table`] / [`table_as`]), built on first

@@ -112,6 +112,21 @@ fn round_normal(s: i64, cut: i32, t: &Target, mode: Round) -> Option<Term> {
     })
 }
 
+/// [`cut_sum`] truncating, in 32-bit lanes: products with no scale significand (`mul` is
+/// `1 << l`), every non-zero entry's shift < 32, and the positive and the negative cut
+/// products each summing below 2^32 (`Dot::new` and the caller check these).
+#[inline]
+fn cut_sum32(entries: &[u32], base: u32, l: u32) -> i64 {
+    let (mut pos, mut neg) = (0u32, 0u32);
+    for &e in entries {
+        let mag = ((e >> PAIR_SIG_SHIFT) << l).wrapping_shr(base.wrapping_sub(e & 0xff));
+        let m = ((e >> 8) & 1).wrapping_neg();
+        pos = pos.wrapping_add(mag & !m);
+        neg = neg.wrapping_add(mag & m);
+    }
+    pos as i64 - neg as i64
+}
+
 /// FP32 bits of a non-zero value that FP32 holds exactly (no rounding, no range check
 /// but in debug builds).
 fn f32_exact(t: Term) -> u32 {
@@ -734,6 +749,8 @@ impl Dot {
             let clamp = base - pt.bmin as i32 > 63;
             let (b, mul) = (base as u32, ssig << l);
             s64 = match (n.shifted_out == ShiftedOut::Rne, clamp) {
+                // Narrow enough for 32-bit lanes (twice the SIMD width), every shift < 32.
+                (false, _) if self.pair32 && base - pt.bmin as i32 <= 31 => cut_sum32(terms, b, l),
                 (false, false) => cut_sum::<false, false>(terms, b, mul),
                 (false, true) => cut_sum::<false, true>(terms, b, mul),
                 (true, false) => cut_sum::<true, false>(terms, b, mul),
