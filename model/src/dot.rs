@@ -74,8 +74,8 @@ pub struct Dot {
     /// where that path does not apply.
     pair: Option<&'static PairTable>,
     pair_layout: hw::PairLayout,
-    /// The pair-table cut fits 32-bit lanes: truncation, no scale significands, and a group's
-    /// positive (and negative) cut products sum below 2^32.
+    /// The pair-table cut fits 32-bit lanes: truncation, no scale significands, cut products
+    /// below 2^31, and a group's positive (and negative) ones summing below 2^32.
     pair32: bool,
     /// The value reaching the output rounding (accumulator, or FP32 outer sum with
     /// promotion) is always one of the output format, so that rounding is the identity.
@@ -228,6 +228,7 @@ impl Dot {
                 let top = (pt.pmax as u64) << l.min(40);
                 unscaled
                     && n.shifted_out == ShiftedOut::Truncate
+                    && top < 1 << 31
                     && top.saturating_mul(products as u64) < 1 << 32
             }),
             out_holds_total: match n.promote {

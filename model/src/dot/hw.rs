@@ -113,13 +113,16 @@ fn round_normal(s: i64, cut: i32, t: &Target, mode: Round) -> Option<Term> {
 }
 
 /// [`cut_sum`] truncating, in 32-bit lanes: products with no scale significand (`mul` is
-/// `1 << l`), every non-zero entry's shift < 32, and the positive and the negative cut
-/// products each summing below 2^32 (`Dot::new` and the caller check these).
+/// `1 << l`), each < 2^31 after the shift by `l` (so a shift clamped to 31 clears it), and the
+/// positive and the negative cut products each summing below 2^32 (`Dot::new` checks these).
+/// Without `CLAMP` the caller knows every non-zero entry's shift is < 32.
 #[inline]
-fn cut_sum32(entries: &[u32], base: u32, l: u32) -> i64 {
+fn cut_sum32<const CLAMP: bool>(entries: &[u32], base: u32, l: u32) -> i64 {
     let (mut pos, mut neg) = (0u32, 0u32);
     for &e in entries {
-        let mag = ((e >> PAIR_SIG_SHIFT) << l).wrapping_shr(base.wrapping_sub(e & 0xff));
+        let sh = base.wrapping_sub(e & 0xff);
+        let sh = if CLAMP { sh.min(31) } else { sh };
+        let mag = ((e >> PAIR_SIG_SHIFT) << l).wrapping_shr(sh);
         let m = ((e >> 8) & 1).wrapping_neg();
         pos = pos.wrapping_add(mag & !m);
         neg = neg.wrapping_add(mag & m);
@@ -699,28 +702,31 @@ impl Dot {
         } else {
             (1, 0)
         };
-        // Pass 1: look the products up, then the largest biased exponent sum (0: no non-zero
-        // product); separate loops, so the second vectorises.
+        // Pass 1: look the products up, their exponent bytes apart, then the largest biased
+        // exponent sum (0: no non-zero product): a byte maximum vectorises.
         let mut buf = [0u32; PAIR_BUF];
+        let mut ebuf = [0u8; PAIR_BUF];
         let mut nbuf = 0;
         if ssig != 0 {
             let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
             if g.chunk == g.stride {
-                for (o, (&x, &y)) in buf.iter_mut().zip(a.iter().zip(b)) {
+                for ((o, eo), (&x, &y)) in buf.iter_mut().zip(&mut ebuf).zip(a.iter().zip(b)) {
                     *o = pt.get(x, y);
+                    *eo = *o as u8;
                 }
                 nbuf = a.len();
             } else {
                 // Interleaved: the group's positions from g.start, prepared by Dot::new.
                 let lay = &self.pair_layout;
                 nbuf = lay.count[a.len()] as usize;
-                for (o, &i) in buf.iter_mut().zip(&lay.offsets[..nbuf]) {
+                for ((o, eo), &i) in buf.iter_mut().zip(&mut ebuf).zip(&lay.offsets[..nbuf]) {
                     *o = pt.get(a[i as usize], b[i as usize]);
+                    *eo = *o as u8;
                 }
             }
         }
         let terms = &buf[..nbuf];
-        let bmax = terms.iter().fold(0, |m, &v| m.max(v & 0xff));
+        let bmax = ebuf.iter().fold(0u8, |m, &e| m.max(e)) as u32;
         let mut emax = if bmax == 0 {
             i32::MIN
         } else {
@@ -750,7 +756,10 @@ impl Dot {
             let (b, mul) = (base as u32, ssig << l);
             s64 = match (n.shifted_out == ShiftedOut::Rne, clamp) {
                 // Narrow enough for 32-bit lanes (twice the SIMD width), every shift < 32.
-                (false, _) if self.pair32 && base - pt.bmin as i32 <= 31 => cut_sum32(terms, b, l),
+                (false, _) if self.pair32 => match base - pt.bmin as i32 <= 31 {
+                    true => cut_sum32::<false>(terms, b, l),
+                    false => cut_sum32::<true>(terms, b, l),
+                },
                 (false, false) => cut_sum::<false, false>(terms, b, mul),
                 (false, true) => cut_sum::<false, true>(terms, b, mul),
                 (true, false) => cut_sum::<true, false>(terms, b, mul),
