@@ -2,7 +2,9 @@
 # Instructions per dot product (valgrind callgrind), by numerics and dot length: repeatable on
 # a loaded machine, unlike timings. Each figure is (Ir(2N dots) - Ir(N dots)) / N with the
 # fixed workload of model/examples/dotloop.rs, so start-up and table building cancel out.
-# Prints a Markdown table. Usage: bench/callgrind.sh [A_FMT B_FMT]  (default e4m3 e4m3)
+# Prints a Markdown table. Usage: bench/callgrind.sh [A_FMT B_FMT]  (default e4m3 e4m3);
+# NUMERICS="exact rtl hopper-wgmma-fp8 ..." and BLOCKS="1 8" choose the rows (default: exact
+# and rtl at 1 2 4 8 32 128 blocks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p mxref-model --example dotloop
@@ -13,8 +15,8 @@ ir() {
 }
 echo "| numerics | blocks (K) | instructions / dot | instructions / block |"
 echo "|---|---|---|---|"
-for numerics in exact rtl; do
-    for blocks in 1 2 4 8 32 128; do
+for numerics in ${NUMERICS:-exact rtl}; do
+    for blocks in ${BLOCKS:-1 2 4 8 32 128}; do
         n=$((20000 / blocks + 200))
         a=$(ir "$numerics" "$fa" "$fb" "$blocks" "$n")
         b=$(ir "$numerics" "$fa" "$fb" "$blocks" $((2 * n)))
