@@ -345,6 +345,8 @@ fn pair_tables_hold_every_product() {
                 let Some(t) = t else { continue };
                 built += 1;
                 assert_eq!(t.bmin as i64, bmin, "{} x {}", fa.name, fb.name);
+                // Its Debug form is the short one (not 64 K entries).
+                assert_eq!(format!("{t:?}"), format!("PairTable {{ bmin: {bmin} }}"));
                 // Cached: the same table twice.
                 assert!(std::ptr::eq(
                     t,
