@@ -34,6 +34,16 @@ RTL = ["mx_pkg.sv", "mx_dot_mul.sv", "mx_dot_align.sv", "mx_dot_add.sv", "mx_dot
 FMTS = ["e4m3", "e5m2", "e2m3", "e3m2", "e2m1", "int8"]
 
 
+def port_code(f):
+    """A trace format field as its port code: a format name, or a reserved code 6/7 as an
+    integer (every lane of that operand reads as +0; spec/vectors.md, "trace")."""
+    if isinstance(f, int) and not isinstance(f, bool):
+        if f in (6, 7):
+            return f
+        raise ValueError(f"format code {f} is not a reserved port code (6, 7)")
+    return FMTS.index(f)
+
+
 def trace_to_vectors(src: Path, dst: Path) -> None:
     """A committed `trace` suite (JSON Lines, one cycle a line; spec/vectors.md) as a vector
     file, line for line, so a mismatch's line number is the suite's."""
@@ -48,8 +58,8 @@ def trace_to_vectors(src: Path, dst: Path) -> None:
                 sa = t["sa"][0] | (t["sa"][1] << 8 if nv else 0)
                 sb = t["sb"][0] | (t["sb"][1] << 8 if nv else 0)
                 out.write(f"{int(t['rst'])} {int(t['valid'])} {int(t['first'])} "
-                          f"{int(t['last'])} {FMTS.index(t['a_fmt'])} "
-                          f"{FMTS.index(t['b_fmt'])} {nv} {word(t['a'])} {word(t['b'])} "
+                          f"{int(t['last'])} {port_code(t['a_fmt'])} "
+                          f"{port_code(t['b_fmt'])} {nv} {word(t['a'])} {word(t['b'])} "
                           f"{sa:04x} {sb:04x} {int(t['c'], 16):08x} {int(t['out_valid'])} "
                           f"{int(t['d'], 16):08x}\n")
             except (KeyError, ValueError, IndexError) as e:

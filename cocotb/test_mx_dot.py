@@ -18,6 +18,11 @@ FMTS = ["e4m3", "e5m2", "e2m3", "e3m2", "e2m1", "int8"]
 MAX_REPORTS = 5
 
 
+def fmt_name(code):
+    """A port code's format name; 6 and 7 are reserved (every lane reads as +0)."""
+    return FMTS[code] if code < len(FMTS) else f"reserved{code}"
+
+
 class VectorLine:
     __slots__ = ("rst", "valid", "first", "last", "a_fmt", "b_fmt", "nvfp4", "a", "b",
                  "sa", "sb", "c", "valid_o", "d_o", "regs")
@@ -70,11 +75,14 @@ class DotTracker:
         for k, v in enumerate(beats):
             sa = [v.sa & 0xFF, v.sa >> 8] if v.nvfp4 else [v.sa & 0xFF]
             sb = [v.sb & 0xFF, v.sb >> 8] if v.nvfp4 else [v.sb & 0xFF]
-            out.append(f"  beat {k}: a_fmt={FMTS[v.a_fmt]} b_fmt={FMTS[v.b_fmt]} "
+            out.append(f"  beat {k}: a_fmt={fmt_name(v.a_fmt)} b_fmt={fmt_name(v.b_fmt)} "
                        f"nvfp4={v.nvfp4} sa={sa} sb={sb} c=0x{v.c:08x} first={v.first} "
                        f"last={v.last}\n    a={lanes(v.a)}\n    b={lanes(v.b)}")
         one = beats[0]
-        if all((v.a_fmt, v.b_fmt, v.nvfp4) == (one.a_fmt, one.b_fmt, one.nvfp4) for v in beats):
+        # A replay line for `mxref explain` needs one valid format pair for the whole dot.
+        if (one.a_fmt < len(FMTS) and one.b_fmt < len(FMTS)
+                and all((v.a_fmt, v.b_fmt, v.nvfp4) == (one.a_fmt, one.b_fmt, one.nvfp4)
+                        for v in beats)):
             a = sum((lanes(v.a) for v in beats), [])
             b = sum((lanes(v.b) for v in beats), [])
             n = 2 if one.nvfp4 else 1

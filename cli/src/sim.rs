@@ -13,7 +13,7 @@
 use crate::jsonl::{FieldError, FieldResult, Line, Lines, OutFile};
 use anyhow::{bail, Context};
 use mxref_model::cycle::stim::{random_stream, StimConfig};
-use mxref_model::cycle::{fmt_code, CycleModel, Inputs, Outputs, LANES, LATENCY};
+use mxref_model::cycle::{fmt_code, CycleModel, ElemPort, Inputs, Outputs, LANES, LATENCY};
 use mxref_model::FormatId;
 use std::fmt::Write as _;
 use std::fs;
@@ -114,10 +114,24 @@ fn codes<const N: usize>(line: &Line, field: &str, limit: u32, fill: u8) -> Fiel
 fn parse_line(text: &str) -> FieldResult<(Inputs, usize)> {
     let line = Line::parse(text)?;
     line.check_fields(FIELDS)?;
-    let element = |field: &str| -> FieldResult<FormatId> {
+    // An element format's name, or a port code 0..=7 as an integer (6 and 7 are reserved:
+    // every lane of that operand reads as +0).
+    let element = |field: &str| -> FieldResult<ElemPort> {
+        if let Some(v) = line.obj.get(field).filter(|v| v.is_number()) {
+            return v
+                .as_u64()
+                .and_then(|c| u8::try_from(c).ok())
+                .and_then(ElemPort::from_code)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        field,
+                        format!("expected a port code 0..=7 (6 and 7 reserved), got {v}"),
+                    )
+                });
+        }
         let f = line.format_or(field, FormatId::E4m3)?;
         if FormatId::elements().any(|e| e == f) {
-            Ok(f)
+            Ok(f.into())
         } else {
             Err(FieldError::new(
                 field,
@@ -125,6 +139,8 @@ fn parse_line(text: &str) -> FieldResult<(Inputs, usize)> {
             ))
         }
     };
+    // Lane codes below 2^width; a reserved code ignores the lanes, so any byte goes.
+    let lane_limit = |p: ElemPort| p.format().map_or(256, |f| f.format().codes());
     let a_fmt = element("a_fmt")?;
     let b_fmt = element("b_fmt")?;
     let nvfp4 = bool_or(&line, "nvfp4")?;
@@ -158,8 +174,8 @@ fn parse_line(text: &str) -> FieldResult<(Inputs, usize)> {
         a_fmt,
         b_fmt,
         nvfp4,
-        a: codes::<LANES>(&line, "a", a_fmt.format().codes(), 0)?,
-        b: codes::<LANES>(&line, "b", b_fmt.format().codes(), 0)?,
+        a: codes::<LANES>(&line, "a", lane_limit(a_fmt), 0)?,
+        b: codes::<LANES>(&line, "b", lane_limit(b_fmt), 0)?,
         sa: scale_codes("sa")?,
         sb: scale_codes("sb")?,
         c: line.hex_u32_or("c", 0)?,
@@ -241,8 +257,8 @@ fn vector_line(i: &Inputs, o: &Outputs, out: &mut String) {
         i.valid as u8,
         i.first as u8,
         i.last as u8,
-        fmt_code(i.a_fmt),
-        fmt_code(i.b_fmt),
+        i.a_fmt.code(),
+        i.b_fmt.code(),
         i.nvfp4 as u8,
         lanes_hex(&i.a),
         lanes_hex(&i.b),
@@ -306,13 +322,13 @@ const SIGS: &[Sig] = &[
         scope: "",
         name: "a_fmt_i",
         width: 3,
-        get: |i, _| fmt_code(i.a_fmt) as u128,
+        get: |i, _| i.a_fmt.code() as u128,
     },
     Sig {
         scope: "",
         name: "b_fmt_i",
         width: 3,
-        get: |i, _| fmt_code(i.b_fmt) as u128,
+        get: |i, _| i.b_fmt.code() as u128,
     },
     Sig {
         scope: "",
@@ -726,4 +742,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         r.t, r.results
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_fields_take_names_and_reserved_port_codes() {
+        let lanes = format!("[{}]", vec!["255"; LANES].join(","));
+        let (i, _) = parse_line(&format!("{{\"a_fmt\":6,\"b_fmt\":7,\"a\":{lanes}}}")).unwrap();
+        assert_eq!(
+            (i.a_fmt, i.b_fmt),
+            (ElemPort::Reserved(6), ElemPort::Reserved(7))
+        );
+        assert_eq!(i.a, [255; LANES]);
+        let (i, _) = parse_line("{\"a_fmt\":4,\"b_fmt\":\"int8\"}").unwrap();
+        assert_eq!(i.a_fmt, ElemPort::Fmt(FormatId::E2m1));
+        assert_eq!(i.b_fmt, ElemPort::Fmt(FormatId::Int8));
+        // A valid format still bounds its lane codes.
+        let e = parse_line(&format!("{{\"a_fmt\":4,\"a\":{lanes}}}")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("a[0]"), "{e:?}");
+        for bad in ["8", "255", "-1", "6.5", "1e3"] {
+            let e = parse_line(&format!("{{\"b_fmt\":{bad}}}")).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("b_fmt"), "{bad}: {e:?}");
+            assert!(e.msg.contains("port code 0..=7"), "{bad}: {e:?}");
+        }
+    }
 }

@@ -21,8 +21,8 @@ fn stream(fa: FormatId, fb: FormatId, per_dot: usize, beats: usize) -> Vec<Input
                 valid: true,
                 first: i % per_dot == 0,
                 last: i % per_dot == per_dot - 1,
-                a_fmt: fa,
-                b_fmt: fb,
+                a_fmt: fa.into(),
+                b_fmt: fb.into(),
                 ..Inputs::default()
             };
             for l in 0..LANES {

@@ -197,8 +197,8 @@ fn cycle(args: &[String]) {
                 valid: true,
                 first: i % per_dot == 0,
                 last: i % per_dot == per_dot - 1,
-                a_fmt: fa,
-                b_fmt: fb,
+                a_fmt: fa.into(),
+                b_fmt: fb.into(),
                 ..Inputs::default()
             };
             for l in 0..LANES {

@@ -39,8 +39,8 @@ pub struct Inputs {
     pub valid: bool,
     pub first: bool,
     pub last: bool,
-    pub a_fmt: FormatId,
-    pub b_fmt: FormatId,
+    pub a_fmt: ElemPort,
+    pub b_fmt: ElemPort,
     /// NVFP4 scaling: two UE4M3 scales per operand (elements 0..16 use `sa[0]`, 16..32 use
     /// `sa[1]`). Otherwise one E8M0 scale in `sa[0]` for all 32 elements.
     pub nvfp4: bool,
@@ -60,8 +60,8 @@ impl Default for Inputs {
             valid: false,
             first: false,
             last: false,
-            a_fmt: FormatId::E4m3,
-            b_fmt: FormatId::E4m3,
+            a_fmt: ElemPort::Fmt(FormatId::E4m3),
+            b_fmt: ElemPort::Fmt(FormatId::E4m3),
             nvfp4: false,
             a: [0; LANES],
             b: [0; LANES],
@@ -75,6 +75,65 @@ impl Default for Inputs {
 /// Port encoding of an element format (`a_fmt_i`, `b_fmt_i`): its row in the format table.
 pub fn fmt_code(f: FormatId) -> u8 {
     f as u8
+}
+
+/// First reserved code of the 3-bit element-format ports: 0..=5 are the element formats
+/// (their rows in the format table), 6 and 7 are reserved.
+pub const FIRST_RESERVED: u8 = 6;
+
+/// What an element-format port (`a_fmt_i`, `b_fmt_i`) carries: an element format, or one of
+/// the reserved codes 6 and 7, for which every lane of that operand decodes as +0
+/// (spec/microarchitecture.md, port table). Carrying the code lets stimulus exercise the
+/// RTL's reserved-code path, which a [`FormatId`] alone cannot express.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ElemPort {
+    Fmt(FormatId),
+    /// A reserved code, `FIRST_RESERVED..=7`.
+    Reserved(u8),
+}
+
+impl ElemPort {
+    /// The port's 3-bit value.
+    pub fn code(self) -> u8 {
+        match self {
+            ElemPort::Fmt(f) => fmt_code(f),
+            ElemPort::Reserved(c) => c,
+        }
+    }
+    /// The port value `code`: an element format, a reserved code, or `None` above 7 or for a
+    /// table row that is not an MX element format.
+    pub fn from_code(code: u8) -> Option<ElemPort> {
+        match code {
+            0..FIRST_RESERVED => FormatId::elements()
+                .find(|&f| fmt_code(f) == code)
+                .map(ElemPort::Fmt),
+            FIRST_RESERVED..=7 => Some(ElemPort::Reserved(code)),
+            _ => None,
+        }
+    }
+    /// The element format, `None` for a reserved code.
+    pub fn format(self) -> Option<FormatId> {
+        match self {
+            ElemPort::Fmt(f) => Some(f),
+            ElemPort::Reserved(_) => None,
+        }
+    }
+}
+
+impl From<FormatId> for ElemPort {
+    fn from(f: FormatId) -> ElemPort {
+        ElemPort::Fmt(f)
+    }
+}
+
+/// The format's name, or the reserved code as a number (the trace suite's spelling).
+impl std::fmt::Display for ElemPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ElemPort::Fmt(id) => write!(f, "{id}"),
+            ElemPort::Reserved(c) => write!(f, "{c}"),
+        }
+    }
 }
 
 /// The output ports during a cycle.
@@ -189,8 +248,17 @@ struct Dec {
     exp: i32,
 }
 
-/// Decode an element code (masked to its format's width) for the datapath.
-fn decode_elem(f: FormatId, code: u8) -> Dec {
+/// Decode an element code (masked to its format's width) for the datapath. A reserved port
+/// code decodes every lane as +0, whatever the lane holds.
+fn decode_elem(port: ElemPort, code: u8) -> Dec {
+    let Some(f) = port.format() else {
+        return Dec {
+            class: Class::Zero,
+            neg: false,
+            sig: 0,
+            exp: 0,
+        };
+    };
     let fmt = f.format();
     let code = code as u32 & (fmt.codes() - 1);
     let v = fmt.decode_unchecked(code);

@@ -8,7 +8,7 @@
 //! bits, and `valid_o` is low in every other cycle.
 
 use mxref_model::cycle::stim::{random_stream, Rng, StimConfig};
-use mxref_model::cycle::{CycleModel, Inputs, LANES, LATENCY};
+use mxref_model::cycle::{CycleModel, ElemPort, Inputs, LANES, LATENCY};
 use mxref_model::dot::{Dot, DotSpec, Operands};
 use mxref_model::format::{decode_f32, pack_f32, Class, FormatId, Kind, Value};
 use mxref_model::numerics;
@@ -102,10 +102,21 @@ fn ref_beat(i: &Inputs) -> (Exact, Special) {
     let mut all_neg_zero = true;
     for k in 0..LANES {
         let blk = if i.nvfp4 { k / 16 } else { 0 };
-        let af = i.a_fmt.format();
-        let bf = i.b_fmt.format();
-        let a = af.decode(i.a[k] as u32 & (af.codes() - 1)).unwrap();
-        let b = bf.decode(i.b[k] as u32 & (bf.codes() - 1)).unwrap();
+        // A reserved port code (6, 7) reads every lane as +0 (spec/microarchitecture.md).
+        let elem = |port: ElemPort, code: u8| match port.format() {
+            Some(f) => {
+                let f = f.format();
+                f.decode(code as u32 & (f.codes() - 1)).unwrap()
+            }
+            None => Value {
+                class: Class::Zero,
+                neg: false,
+                sig: 0,
+                exp: 0,
+            },
+        };
+        let a = elem(i.a_fmt, i.a[k]);
+        let b = elem(i.b_fmt, i.b[k]);
         let mask = if i.nvfp4 { 0x7f } else { 0xff };
         let sa = sf.decode(i.sa[blk] as u32 & mask).unwrap();
         let sb = sf.decode(i.sb[blk] as u32 & mask).unwrap();
@@ -138,7 +149,12 @@ fn ref_beat(i: &Inputs) -> (Exact, Special) {
                     Kind::Int | Kind::Float => f.man_bits as i32,
                 }
         };
-        let e = nominal(&a, af) + nominal(&b, bf) + nominal(&sa, sf) + nominal(&sb, sf);
+        // Finite non-zero terms only: neither operand's port code is reserved here.
+        let (af, bf) = (i.a_fmt.format().unwrap(), i.b_fmt.format().unwrap());
+        let e = nominal(&a, af.format())
+            + nominal(&b, bf.format())
+            + nominal(&sa, sf)
+            + nominal(&sb, sf);
         let mut t = exact(a);
         for v in [b, sa, sb] {
             let x = exact(v);
@@ -265,7 +281,9 @@ fn by_dot_eval(stream: &[Inputs]) -> Vec<(usize, u32)> {
             (a, b, sa, sb) = (vec![], vec![], vec![], vec![]);
             c = i.c;
         }
-        let (amask, bmask) = (i.a_fmt.format().codes() - 1, i.b_fmt.format().codes() - 1);
+        // Random single-format streams: no reserved port codes.
+        let (fa, fb) = (i.a_fmt.format().unwrap(), i.b_fmt.format().unwrap());
+        let (amask, bmask) = (fa.format().codes() - 1, fb.format().codes() - 1);
         a.extend(i.a.iter().map(|&x| x as u32 & amask));
         b.extend(i.b.iter().map(|&x| x as u32 & bmask));
         let blocks = if i.nvfp4 { 2 } else { 1 };
@@ -274,8 +292,8 @@ fn by_dot_eval(stream: &[Inputs]) -> Vec<(usize, u32)> {
         sb.extend(i.sb[..blocks].iter().map(|&x| x as u32 & smask));
         if i.last {
             let spec = DotSpec {
-                a_fmt: i.a_fmt,
-                b_fmt: i.b_fmt,
+                a_fmt: fa,
+                b_fmt: fb,
                 scale_fmt: if i.nvfp4 {
                     FormatId::Ue4m3
                 } else {
@@ -364,7 +382,7 @@ fn hand_checked_dots() {
     // A single rounding of the exact sum would give 256 + 2^-15.
     let mut t = one;
     t.c = 0;
-    t.b_fmt = FormatId::E5m2;
+    t.b_fmt = FormatId::E5m2.into();
     t.a = [0; LANES];
     t.b = [0; LANES];
     (t.a[0], t.b[0]) = (0x78, 0x3c); // 256 * 1
@@ -397,12 +415,82 @@ fn hand_checked_dots() {
     assert_eq!(simulate(&[z]), vec![(LATENCY, 0x8000_0000)]);
     // E5M2 +Inf times a non-zero: +Inf; times zero: NaN.
     let mut inf = one;
-    inf.a_fmt = FormatId::E5m2;
+    inf.a_fmt = FormatId::E5m2.into();
     inf.a = [0x3c; LANES];
     inf.a[3] = 0x7c;
     assert_eq!(simulate(&[inf]), vec![(LATENCY, 0x7f80_0000)]);
     inf.b[3] = 0;
     assert_eq!(simulate(&[inf]), vec![(LATENCY, 0x7fc0_0000)]);
+}
+
+#[test]
+fn reserved_format_codes_read_as_plus_zero() {
+    // Every lane of an operand whose port carries 6 or 7 is +0, whatever its code: the
+    // products are +0 or -0 by the other operand's sign, NaN against Inf or NaN, and the
+    // dot is C (or the other beats' sum).
+    let one = Inputs {
+        valid: true,
+        first: true,
+        last: true,
+        a: [0x38; LANES],
+        b: [0x38; LANES],
+        c: 0x3f00_0000,
+        ..Inputs::default()
+    };
+    for code in [6, 7] {
+        let port = ElemPort::from_code(code).unwrap();
+        assert_eq!(port, ElemPort::Reserved(code));
+        assert_eq!(port.code(), code);
+        for on_a in [true, false] {
+            let mut r = one;
+            // Codes that are NaN, Inf-like and maximal in the valid formats: all ignored.
+            let junk = [0xff, 0x7f, 0x80, 0x7c];
+            let (mine, other) = if on_a {
+                r.a_fmt = port;
+                (&mut r.a, &mut r.b)
+            } else {
+                r.b_fmt = port;
+                (&mut r.b, &mut r.a)
+            };
+            for k in 0..LANES {
+                mine[k] = junk[k % 4];
+                other[k] = 0xb8; // -1.0
+            }
+            // +0 * -1.0 = -0 in every lane; C = 0.5 survives.
+            assert_eq!(
+                simulate(&[r]),
+                vec![(LATENCY, 0x3f00_0000)],
+                "{code} {on_a}"
+            );
+            // C = -0 and every product -0: D = -0.
+            r.c = 0x8000_0000;
+            assert_eq!(
+                simulate(&[r]),
+                vec![(LATENCY, 0x8000_0000)],
+                "{code} {on_a}"
+            );
+            // A NaN on the other side (E4M3 0x7f) makes D NaN.
+            let other = if on_a { &mut r.b } else { &mut r.a };
+            other[5] = 0x7f;
+            assert_eq!(
+                simulate(&[r]),
+                vec![(LATENCY, 0x7fc0_0000)],
+                "{code} {on_a}"
+            );
+        }
+        // A reserved beat in the middle of a dot adds nothing: 32 + 0 + 32 = 64.
+        let (mut b0, mut b1, mut b2) = (one, one, one);
+        b0.c = 0;
+        b0.last = false;
+        (b1.first, b1.last, b1.a_fmt) = (false, false, port);
+        b2.first = false;
+        assert_eq!(
+            simulate(&[b0, b1, b2]),
+            vec![(LATENCY + 2, 64f32.to_bits())]
+        );
+    }
+    assert_eq!(ElemPort::from_code(8), None);
+    assert_eq!(ElemPort::from_code(0), Some(ElemPort::Fmt(FormatId::E4m3)));
 }
 
 #[test]
@@ -442,7 +530,14 @@ fn committed_trace_matches_the_independent_reference() {
             "cycles are consecutive"
         );
         let b = |k: &str| v[k].as_bool().unwrap();
-        let f = |k: &str| v[k].as_str().unwrap().parse::<FormatId>().unwrap();
+        // A format name, or a reserved port code as an integer (spec/vectors.md, "trace").
+        let f = |k: &str| match v[k].as_u64() {
+            Some(c) => {
+                assert!((6..=7).contains(&c), "{k}: {c} is not a reserved port code");
+                ElemPort::from_code(c as u8).unwrap()
+            }
+            None => v[k].as_str().unwrap().parse::<FormatId>().unwrap().into(),
+        };
         let arr = |k: &str| -> Vec<u8> {
             v[k].as_array()
                 .unwrap()

@@ -26,6 +26,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FMTS = ["e4m3", "e5m2", "e2m3", "e3m2", "e2m1", "int8"]
+
+
+def port_code(f):
+    """A trace format field as its port code: a format name, or a reserved code 6/7 as an
+    integer (every lane of that operand reads as +0; spec/vectors.md, "trace")."""
+    if isinstance(f, int) and not isinstance(f, bool):
+        if f in (6, 7):
+            return f
+        raise ValueError(f"format code {f} is not a reserved port code (6, 7)")
+    return FMTS.index(f)
+
+
 SCALING = {("e8m0", 32): 0, ("ue4m3", 16): 1}  # (scale_fmt, block) -> nvfp4_i
 LATENCY = 5
 UE4M3_ONE = 0x38
@@ -50,7 +62,7 @@ def trace_lines(src):
                 sa = t["sa"][0] | (t["sa"][1] << 8 if nv else 0)
                 sb = t["sb"][0] | (t["sb"][1] << 8 if nv else 0)
                 yield (f"{int(t['rst'])} {int(t['valid'])} {int(t['first'])} {int(t['last'])} "
-                       f"{FMTS.index(t['a_fmt'])} {FMTS.index(t['b_fmt'])} {nv} "
+                       f"{port_code(t['a_fmt'])} {port_code(t['b_fmt'])} {nv} "
                        f"{lanes_hex(t['a'])} {lanes_hex(t['b'])} {sa:04x} {sb:04x} "
                        f"{code(t['c']):08x} {int(t['out_valid'])} {code(t['d']):08x}")
             except (KeyError, ValueError, IndexError) as e:

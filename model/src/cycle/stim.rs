@@ -110,8 +110,9 @@ fn c_code(r: &mut Rng) -> u32 {
 
 /// Random values in every input bit the unit must ignore.
 fn add_junk(r: &mut Rng, i: &mut Inputs) {
-    for (codes, f) in [(&mut i.a, i.a_fmt), (&mut i.b, i.b_fmt)] {
-        let width = f.format().bits();
+    for (codes, port) in [(&mut i.a, i.a_fmt), (&mut i.b, i.b_fmt)] {
+        // Reserved format codes ignore every lane bit: junk all eight.
+        let width = port.format().map_or(0, |f| f.format().bits());
         for c in codes.iter_mut() {
             if width < 8 {
                 *c |= (r.next_u64() as u8) << width;
@@ -130,8 +131,8 @@ fn beat(r: &mut Rng, a_fmt: FormatId, b_fmt: FormatId, nvfp4: bool) -> Inputs {
     let specials = r.chance(1, 16);
     let mut i = Inputs {
         valid: true,
-        a_fmt,
-        b_fmt,
+        a_fmt: a_fmt.into(),
+        b_fmt: b_fmt.into(),
         nvfp4,
         ..Inputs::default()
     };
