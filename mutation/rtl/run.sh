@@ -5,6 +5,10 @@
 # (a fresh model per run, stopping at the first wrong output). Mutant 0, the unmutated design,
 # must pass every suite; a survivor of the committed suites that mutation/rtl/equivalent.tsv
 # does not list fails the run.
+# Two builds, differing only in how Verilator resolves an X (an out-of-range bit select, an
+# explicit 'x): --x-assign 0 (the `fast` default) and --x-assign 1. A 4-state simulator gives X
+# there, so a mutant is killed if either build tells it from the original (e.g. `a_built` read
+# past ElemFmts for the reserved codes), and the original must pass both.
 # Usage: mutation/rtl/run.sh [OUT]            every mutant (default OUT: /tmp/mxref-rtl-mutants)
 #        mutation/rtl/run.sh --smoke [OUT]    CI: mutant 0 and the mutants of smoke.txt only
 # Needs .venv-rtl (ci/steps/40-rtl.sh makes it) and cargo.
@@ -24,21 +28,23 @@ mxref="${CARGO_TARGET_DIR:-$root/target}/release/mxref"
 python3 "$here/mutate.py" "$out/src.new"
 # Rebuild only when the mutated sources or the harness changed.
 stamp="$(cat "$out"/src.new/*.sv "$here/harness.cpp" | sha256sum | cut -c1-16)"
-if [ ! -x "$out/obj/harness" ] || [ "$(cat "$out/stamp" 2>/dev/null)" != "$stamp" ]; then
-    rm -rf "$out/src" "$out/obj"
-    mv "$out/src.new" "$out/src"
+rm -rf "$out/src"
+mv "$out/src.new" "$out/src"
+for x in 0 1; do
+    obj="$out/obj-x$x"
+    if [ -x "$obj/harness" ] && [ "$(cat "$obj/stamp" 2>/dev/null)" = "$stamp" ]; then
+        continue
+    fi
+    rm -rf "$obj"
     t0=$(date +%s)
-    (cd "$out/src" && verilator --cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast \
+    (cd "$out/src" && verilator --cc --exe --build -j 2 -O3 --x-assign "$x" --x-initial fast \
         -Wno-fatal -Wno-lint -Wno-style -MAKEFLAGS "CFG_CXXFLAGS_PCH_I=-include" \
-        -Mdir "$out/obj" --top-module mx_dot mx_pkg.sv mx_dot_mul.sv mx_dot_align.sv \
+        -Mdir "$obj" --top-module mx_dot mx_pkg.sv mx_dot_mul.sv mx_dot_align.sv \
         mx_dot_add.sv mx_dot_acc.sv mx_dot_round.sv mx_dot.sv "$here/harness.cpp" -o harness \
-        >"$out/build.log" 2>&1) || { tail -30 "$out/build.log"; exit 1; }
-    echo "$stamp" >"$out/stamp"
-    echo "verilator build: $(($(date +%s) - t0)) s"
-else
-    rm -rf "$out/src"
-    mv "$out/src.new" "$out/src"
-fi
+        >"$out/build-x$x.log" 2>&1) || { tail -30 "$out/build-x$x.log"; exit 1; }
+    echo "$stamp" >"$obj/stamp"
+    echo "verilator build (--x-assign $x): $(($(date +%s) - t0)) s"
+done
 
 python3 "$here/suites.py" "$out/vec" --mxref "$mxref" >"$out/suites.tsv"
 column -t "$out/suites.tsv"
@@ -64,17 +70,32 @@ EOF
 )
     # The committed suites only (random-only is the last file).
     unset 'files[${#files[@]}-1]'
-    : >"$out/results.tsv"
-    for id in 0 "${ids[@]}"; do
-        "$out/obj/harness" "$id" "$id" -- "${files[@]}" >>"$out/results.tsv"
+    for x in 0 1; do
+        : >"$out/results-x$x.tsv"
+        for id in 0 "${ids[@]}"; do
+            "$out/obj-x$x/harness" "$id" "$id" -- "${files[@]}" >>"$out/results-x$x.tsv"
+        done
     done
     head -n "${#files[@]}" "$out/suites.tsv" >"$out/suites.tsv.tmp" && mv "$out/suites.tsv.tmp" "$out/suites.tsv"
 else
-    # Two shards, one per core.
-    "$out/obj/harness" 0 "$n" 2 0 -- "${files[@]}" >"$out/results.0" &
-    "$out/obj/harness" 0 "$n" 2 1 -- "${files[@]}" >"$out/results.1"
-    wait
-    sort -n -k1,1 -k2,2 "$out/results.0" "$out/results.1" >"$out/results.tsv"
+    for x in 0 1; do
+        # Two shards, one per core.
+        "$out/obj-x$x/harness" 0 "$n" 2 0 -- "${files[@]}" >"$out/results.0" &
+        "$out/obj-x$x/harness" 0 "$n" 2 1 -- "${files[@]}" >"$out/results.1"
+        wait
+        sort -n -k1,1 -k2,2 "$out/results.0" "$out/results.1" >"$out/results-x$x.tsv"
+    done
 fi
+# Per (mutant, file): the row of the build that kills it (first bad line != 0), else x0's.
+python3 - "$out" <<'EOF'
+import sys
+out = sys.argv[1]
+rows = [{(r[0], r[1]): r for r in (l.split("\t") for l in open(f"{out}/results-x{x}.tsv"))}
+        for x in (0, 1)]
+with open(f"{out}/results.tsv", "w") as f:
+    for k, r0 in rows[0].items():
+        r1 = rows[1][k]
+        f.write("\t".join(r1 if r0[2] == "0" and r1[2] != "0" else r0))
+EOF
 echo "harness: $(($(date +%s) - t0)) s"
 python3 "$here/summary.py" "$out" --check

@@ -3,7 +3,7 @@
 
 Reads OUT/src/mutants.tsv (the mutants), OUT/results.tsv (harness rows: mutant, file index,
 first bad line, cycles), OUT/suites.tsv (the vector files, in harness order) and
-mutation/rtl/equivalent.tsv (the survivors judged equivalent or unreachable, with reasons).
+mutation/rtl/equivalent.tsv (the survivors judged equivalent, with reasons).
 Prints a Markdown table per suite, the committed suites together, and every survivor.
 With --check, exits 1 if a mutant that is not in equivalent.tsv survives the committed suites,
 or if the unmutated design (mutant 0) fails any suite.
@@ -66,24 +66,17 @@ def main():
     committed = [s for s in COMMITTED if s in suites]
     killed_by = {m: {s for s, b in res[m].items() if b} for m in run}
     excluded = {m for m in run if keys[m] in eq}
-    n_eq = sum(1 for m in excluded if eq[keys[m]][0] == "equivalent")
-    # Non-equivalent: everything but the equivalent ones; reachable: also without the mutants
-    # only reserved format codes reach.
-    nonequiv = [m for m in run if m not in excluded or eq[keys[m]][0] != "equivalent"]
-    live = [m for m in run if m not in excluded]
-    print(f"{len(run)} mutants run; {len(excluded)} in equivalent.tsv "
-          f"({n_eq} equivalent, {len(excluded) - n_eq} unreachable by the vector formats)\n")
-    print("| suite | killed of all mutants | of the non-equivalent ones "
-          "| of those reachable by the vector formats |")
-    print("|---|---:|---:|---:|")
+    nonequiv = [m for m in run if m not in excluded]
+    print(f"{len(run)} mutants run; {len(excluded)} in equivalent.tsv\n")
+    print("| suite | killed of all mutants | of the non-equivalent ones |")
+    print("|---|---:|---:|")
 
     def frac(ms, members):
         a = sum(1 for m in ms if killed_by[m] & members)
         return f"{a} / {len(ms)} ({100 * a / max(len(ms), 1):.1f} %)"
 
     def row(name, members):
-        print(f"| {name} | {frac(run, members)} | {frac(nonequiv, members)} "
-              f"| {frac(live, members)} |")
+        print(f"| {name} | {frac(run, members)} | {frac(nonequiv, members)} |")
 
     for s in suites:
         row(s, {s})
@@ -100,6 +93,10 @@ def main():
         print(f"  {m}\t{verdict}\t{f}: {text}  [{mut}]#{occ}{also}")
         if verdict == "NOT LISTED":
             ok = False
+    for m in excluded:
+        if killed_by[m] & set(committed):
+            print(f"  note: equivalent.tsv lists mutant {m}, which the committed suites kill: "
+                  f"{keys[m]}")
     for k in eq:
         if k not in keys.values():
             print(f"  note: equivalent.tsv entry matches no mutant: {k}")
