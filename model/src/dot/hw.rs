@@ -130,6 +130,33 @@ fn cut_sum32<const CLAMP: bool>(entries: &[u32], base: u32, l: u32) -> i64 {
     pos as i64 - neg as i64
 }
 
+/// `x + y` rounded to `t` by [`round_normal`] when both are non-zero with significands below
+/// 2^32 and exponents at most 30 apart (the exact sum then fits an i64); `None` otherwise.
+fn add_near(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
+    if y.is_zero() && !x.is_zero() && x.sig >> 32 == 0 {
+        // x + 0 (either sign): x rounded, as the general add does.
+        let v = x.sig as i64;
+        return round_normal(if x.neg { -v } else { v }, x.lsb, t, mode);
+    }
+    if x.is_zero() || y.is_zero() || (x.sig | y.sig) >> 32 != 0 {
+        return None;
+    }
+    let lo = x.lsb.min(y.lsb);
+    let (dx, dy) = (x.lsb - lo, y.lsb - lo);
+    if dx > 30 || dy > 30 {
+        return None;
+    }
+    let signed = |t: &Term, d: i32| {
+        let v = (t.sig as i64) << d;
+        if t.neg {
+            -v
+        } else {
+            v
+        }
+    };
+    round_normal(signed(x, dx) + signed(y, dy), lo, t, mode)
+}
+
 /// FP32 bits of a non-zero value that FP32 holds exactly (no rounding, no range check
 /// but in debug builds).
 fn f32_exact(t: Term) -> u32 {
@@ -919,7 +946,17 @@ impl Dot {
             value: AccValue::of(&r),
         });
         if !c_in {
-            r = add_to(&r, &c_acc, &self.out, mode, n.output.subnormals);
+            r = match (&r, &c_acc) {
+                // Two values of <= 32 bits close enough in exponent: their exact sum is an
+                // i64, rounded directly when it lands in the normal range.
+                (Acc::Float(x), Acc::Float(y)) if !self.force_generic => {
+                    add_near(x, y, &self.out, mode).map_or_else(
+                        || add_to(&r, &c_acc, &self.out, mode, n.output.subnormals),
+                        Acc::Float,
+                    )
+                }
+                _ => add_to(&r, &c_acc, &self.out, mode, n.output.subnormals),
+            };
             tr.step(|| Step::AddC {
                 value: AccValue::of(&r),
             });
