@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # RTL mutation smoke (issue 9, docs/reliability.md "RTL mutants"): the mutant build of
 # mutation/rtl (every mutant of rtl/*.sv in one Verilator build, +MUT=K selects one), the
-# unmutated design (MUT=0) on every committed suite that applies to the unit, then the 20
+# unmutated design (MUT=0) on every committed suite that applies to the unit, then the 22
 # mutants of mutation/rtl/smoke.txt, each of which the committed suites must kill. About
-# 1.5 minutes on 2 idle cores (the build is most of it). The full run is mutation/rtl/run.sh.
+# 2 minutes on 2 idle cores (the builds are most of it). The full run is mutation/rtl/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if ! command -v g++ >/dev/null || ! command -v make >/dev/null; then
