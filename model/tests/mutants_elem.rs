@@ -333,11 +333,13 @@ fn pair_tables_hold_every_product() {
                 // Expected: does every product fit the entry layout?
                 let mut fits = true;
                 let mut bmin = 255i64;
+                let mut pmax = 0u64;
                 for a in va.iter().filter_map(live) {
                     for b in vb.iter().filter_map(live) {
                         let be = a.1 + b.1 + 128;
                         fits &= (a.0 * b.0) < 1 << 23 && (1..256).contains(&be);
                         bmin = bmin.min(be);
+                        pmax = pmax.max(a.0 * b.0);
                     }
                 }
                 let t = pair_table(table(fa.id), table(fb.id), flush);
@@ -345,6 +347,7 @@ fn pair_tables_hold_every_product() {
                 let Some(t) = t else { continue };
                 built += 1;
                 assert_eq!(t.bmin as i64, bmin, "{} x {}", fa.name, fb.name);
+                assert_eq!(t.pmax as u64, pmax, "{} x {}", fa.name, fb.name);
                 // Its Debug form is the short one (not 64 K entries).
                 assert_eq!(format!("{t:?}"), format!("PairTable {{ bmin: {bmin} }}"));
                 // Cached: the same table twice.
