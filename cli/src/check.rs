@@ -519,7 +519,7 @@ fn describe_mismatch(
                         r,
                         "  scales[{i}]: expected {}  got {}",
                         show_code(sf, *w),
-                        show_code(sf, (*g).min(sf.format().codes() - 1))
+                        show_code(sf, (*g).min(sf.format().code_mask()))
                     );
                 }
             }
@@ -530,7 +530,7 @@ fn describe_mismatch(
                         "  codes[{i}]: x {}  expected {}  got {}",
                         x.get(i).map_or("?".into(), |b| show_f32(*b)),
                         show_code(elem, *w),
-                        show_code(elem, (*g).min(elem.format().codes() - 1))
+                        show_code(elem, (*g).min(elem.format().code_mask()))
                     );
                 }
             }

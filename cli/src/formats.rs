@@ -80,9 +80,21 @@ fn value_text(v: &Value) -> String {
     }
 }
 
+/// Widest format whose every code is listed (`values`, `nan_codes`); FP32's 2^32 are not.
+const LISTED_BITS: u32 = 19;
+
 fn special_codes(f: &Format) -> (Vec<u32>, Vec<u32>) {
     let (mut nan, mut inf) = (Vec::new(), Vec::new());
-    for c in 0..f.codes() {
+    // Wide formats: specials sit at the all-ones exponent (IEEE rows), so only those codes
+    // are visited.
+    let candidates: Box<dyn Iterator<Item = u32>> = if f.bits() <= LISTED_BITS {
+        Box::new(0..=f.code_mask())
+    } else {
+        let top = ((1u32 << f.exp_bits) - 1) << f.man_bits;
+        let sign = 1u32 << (f.bits() - 1);
+        Box::new((0..1u32 << f.man_bits).flat_map(move |m| [top | m, sign | top | m]))
+    };
+    for c in candidates {
         match f.decode_unchecked(c).class {
             Class::Nan => nan.push(c),
             Class::Inf => inf.push(c),
@@ -199,7 +211,7 @@ fn text_listing() -> String {
     for f in FORMATS.iter().filter(|f| f.bits() <= 6) {
         let _ = writeln!(o, "\n{} ({}) codes:", f.name, f.long_name);
         let d = hex_digits(f);
-        let texts: Vec<String> = (0..f.codes())
+        let texts: Vec<String> = (0..=f.code_mask())
             .map(|c| value_text(&f.decode_unchecked(c)))
             .collect();
         let w = texts.iter().map(|t| t.len()).max().unwrap_or(0);
@@ -223,16 +235,20 @@ fn json_listing() -> serde_json::Value {
             let (nan, inf) = special_codes(f);
             let (ms, me) = f.max_finite();
             let (ns, ne) = f.min_normal();
-            let values: Vec<serde_json::Value> = (0..f.codes())
-                .map(|c| {
-                    let v = f.decode_unchecked(c);
-                    match v.class {
-                        Class::Nan => json!("nan"),
-                        Class::Inf => json!(if v.neg { "-inf" } else { "inf" }),
-                        _ => json!(value_f64(&v)),
-                    }
-                })
-                .collect();
+            let listed = f.bits() <= LISTED_BITS;
+            let values: Option<Vec<serde_json::Value>> = listed.then(|| {
+                (0..=f.code_mask())
+                    .map(|c| {
+                        let v = f.decode_unchecked(c);
+                        match v.class {
+                            Class::Nan => json!("nan"),
+                            Class::Inf => json!(if v.neg { "-inf" } else { "inf" }),
+                            _ => json!(value_f64(&v)),
+                        }
+                    })
+                    .collect()
+            });
+            let nan_count = nan.len();
             json!({
                 "name": f.name,
                 "long_name": f.long_name,
@@ -253,7 +269,8 @@ fn json_listing() -> serde_json::Value {
                 "min_normal": to_f64(ns, ne),
                 "min_normal_exact": exact(ns, ne),
                 "min_subnormal": f.min_subnormal().map(|(s, e)| to_f64(s, e)),
-                "nan_codes": nan,
+                "nan_codes": listed.then_some(nan),
+                "nan_code_count": nan_count,
                 "inf_codes": inf,
                 "has_specials": f.specials != Specials::None,
                 "values": values,

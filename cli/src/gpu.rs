@@ -166,7 +166,7 @@ impl Codes {
         }
         let (mut finite, mut special) = (vec![], vec![]);
         let mut is_finite = vec![false; f.codes() as usize];
-        for c in 0..f.codes() {
+        for c in 0..=f.code_mask() {
             let v = f.decode(c).expect("code in range");
             if matches!(v.class, mxref_model::Class::Nan | mxref_model::Class::Inf) {
                 special.push(c);
@@ -382,7 +382,7 @@ impl ScaleCodes {
             bail!("--scale {id}: not a scale format ({})", names.join(", "));
         }
         let (mut finite, mut nonzero, mut nan) = (vec![], vec![], vec![]);
-        for c in 0..f.codes() {
+        for c in 0..=f.code_mask() {
             match f.decode(c).expect("code in range").class {
                 mxref_model::Class::Nan | mxref_model::Class::Inf => nan.push(c),
                 mxref_model::Class::Zero => finite.push(c),

@@ -239,13 +239,13 @@ impl Line {
                     ),
                 )
             })?;
-            if code >= f.codes() as u64 {
+            if code >= f.codes() {
                 return Err(FieldError::new(
                     &at(),
                     format!(
                         "code {code} is out of range for {} (0..={})",
                         f.name,
-                        f.codes() - 1
+                        f.code_mask()
                     ),
                 ));
             }

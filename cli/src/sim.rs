@@ -140,7 +140,7 @@ fn parse_line(text: &str) -> FieldResult<(Inputs, usize)> {
         }
     };
     // Lane codes below 2^width; a reserved code ignores the lanes, so any byte goes.
-    let lane_limit = |p: ElemPort| p.format().map_or(256, |f| f.format().codes());
+    let lane_limit = |p: ElemPort| p.format().map_or(256, |f| f.format().codes() as u32);
     let a_fmt = element("a_fmt")?;
     let b_fmt = element("b_fmt")?;
     let nvfp4 = bool_or(&line, "nvfp4")?;

@@ -45,6 +45,11 @@ fn formats_json_lists_every_code() {
     assert_eq!(fmts.len(), mxref_model::FORMATS.len());
     for f in fmts {
         let bits = f["bits"].as_u64().unwrap();
+        // FP32's 2^32 codes are not listed (its properties are; tests/python checks them).
+        if bits == 32 {
+            assert!(f["values"].is_null());
+            continue;
+        }
         assert_eq!(
             f["values"].as_array().unwrap().len(),
             1 << bits,

@@ -122,9 +122,9 @@ fuzz_target!(|data: &[u8]| {
     let blocks = 1 + c.u8() as usize % 4;
     let k = blocks * spec.block;
     let (fa, fb, fs) = (
-        spec.a_fmt.format().codes(),
-        spec.b_fmt.format().codes(),
-        spec.scale_fmt.format().codes(),
+        spec.a_fmt.format().codes() as u32,
+        spec.b_fmt.format().codes() as u32,
+        spec.scale_fmt.format().codes() as u32,
     );
     // Codes: from the input while it lasts; scales biased to the middle of their range so
     // products neither always overflow nor always vanish.

@@ -33,10 +33,10 @@ fuzz_target!(|data: &[u8]| {
         };
         let k = 64 / block * block;
         let a: Vec<u32> = (0..k as u32)
-            .map(|i| (i * 37 + 5) % f.format().codes())
+            .map(|i| (i * 37 + 5) % f.format().codes() as u32)
             .collect();
         let b: Vec<u32> = (0..k as u32)
-            .map(|i| (i * 11 + 3) % f.format().codes())
+            .map(|i| (i * 11 + 3) % f.format().codes() as u32)
             .collect();
         let s: Vec<u32> = (0..k / block).map(|i| 120 + i as u32 % 16).collect();
         let ops = Operands {

@@ -19,7 +19,7 @@ fn codes(id: FormatId, n: usize, seed: u64) -> Vec<u32> {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^= z >> 31;
-        let c = (z as u32) & (f.codes() - 1);
+        let c = (z as u32) & f.code_mask();
         let v = f.decode_unchecked(c);
         if !v.is_nan() && v.class != mxref_model::Class::Inf {
             out.push(c);

@@ -28,7 +28,7 @@ fn main() {
     let mut gen = |id: FormatId, len: usize| -> Vec<u32> {
         let mut v = Vec::with_capacity(len);
         while v.len() < len {
-            let c = next(id.format().codes());
+            let c = next(id.format().codes() as u32);
             if finite(id, c) {
                 v.push(c);
             }

@@ -260,7 +260,7 @@ fn decode_elem(port: ElemPort, code: u8) -> Dec {
         };
     };
     let fmt = f.format();
-    let code = code as u32 & (fmt.codes() - 1);
+    let code = code as u32 & fmt.code_mask();
     let v = fmt.decode_unchecked(code);
     let man = fmt.man_bits;
     Dec {
@@ -596,17 +596,13 @@ impl CycleModel {
 pub fn sv_format_table() -> String {
     use crate::format::{Specials, FORMATS};
     let mut s = String::new();
-    // The RTL takes the MX formats (8 bits at most), the table's first rows.
-    for (k, f) in FORMATS
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, f)| f.bits() <= 8)
-    {
+    // The RTL takes the MX formats, the table's first rows.
+    for (k, f) in FORMATS.iter().enumerate().rev().filter(|(_, f)| f.mx) {
         let sp = match f.specials {
             Specials::None => "SpNone",
             Specials::NanAllOnes => "SpNanAllOnes",
             Specials::Ieee => "SpIeee",
+            Specials::Fnuz => unreachable!("no MX format is FNUZ"),
         };
         let sep = if k == 0 { "" } else { "," };
         s += &format!(

@@ -220,6 +220,7 @@ fn build_as(id: FormatId, to: Option<FormatId>) -> Option<Table> {
             crate::format::Specials::None => None,
             crate::format::Specials::NanAllOnes => Some((1 << (f.exp_bits + f.man_bits)) - 1),
             crate::format::Specials::Ieee => Some(((1 << f.exp_bits) - 1) << f.man_bits),
+            crate::format::Specials::Fnuz => Some(1 << (f.bits() - 1)),
         },
         entries,
     })

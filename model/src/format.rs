@@ -23,6 +23,9 @@ pub enum FormatId {
     Fp16,
     Bf16,
     Tf32,
+    E4m3fnuz,
+    E5m2fnuz,
+    Fp32,
 }
 
 /// What a format is used for in an MX block.
@@ -44,6 +47,10 @@ pub enum Specials {
     NanAllOnes,
     /// IEEE 754: the all-ones exponent holds Inf (mantissa 0) and NaN (E5M2).
     Ieee,
+    /// "FNUZ" (finite, no negative zero): the sign bit alone (`0x80`) is the one NaN; there
+    /// is no Inf and no -0, and the all-ones exponent holds ordinary numbers (AMD CDNA3's
+    /// FP8, ml_dtypes `float8_e4m3fnuz` / `float8_e5m2fnuz`).
+    Fnuz,
 }
 
 /// How a code maps to a number.
@@ -74,6 +81,9 @@ pub struct Format {
     /// Whether a zero exponent field means a subnormal (true) or an ordinary normal (E8M0).
     pub subnormals: bool,
     pub specials: Specials,
+    /// One of the OCP MX formats (elements and scales of MX blocks: what quantize, the RTL
+    /// and the vector suites take). The other rows are inputs of non-MX matrix units.
+    pub mx: bool,
 }
 
 #[allow(clippy::too_many_arguments)] // one positional row per format reads best as a table
@@ -101,7 +111,13 @@ const fn float(
         bias,
         subnormals,
         specials,
+        mx: true,
     }
+}
+
+/// A row that is not an OCP MX format (see [`Format::mx`]).
+const fn non_mx(f: Format) -> Format {
+    Format { mx: false, ..f }
 }
 
 use FormatId as F;
@@ -110,7 +126,7 @@ use Specials as S;
 
 /// The format table.
 #[rustfmt::skip] // one row per format, laid out as a table
-pub const FORMATS: [Format; 12] = [
+pub const FORMATS: [Format; 15] = [
     float(F::E4m3, "e4m3", "FP8 E4M3", El, true, 4, 3, 7, true, S::NanAllOnes),
     float(F::E5m2, "e5m2", "FP8 E5M2", El, true, 5, 2, 15, true, S::Ieee),
     float(F::E2m3, "e2m3", "FP6 E2M3", El, true, 2, 3, 1, true, S::None),
@@ -128,20 +144,22 @@ pub const FORMATS: [Format; 12] = [
         bias: 0,
         subnormals: false,
         specials: S::None,
+        mx: true,
     },
     float(F::E8m0, "e8m0", "E8M0 scale", Sc, false, 8, 0, 127, false, S::NanAllOnes),
     float(F::Ue4m3, "ue4m3", "UE4M3 scale (NVFP4)", Sc, false, 4, 3, 7, true, S::NanAllOnes),
     // UE5M3: bias 15 and the E4M3 convention for specials (one NaN, no Inf); see spec/formats.md.
     float(F::Ue5m3, "ue5m3", "UE5M3 scale", Sc, false, 5, 3, 15, true, S::NanAllOnes),
-    // Wide inputs of non-MX tensor-core paths (not OCP MX element formats; see `elements`).
+    // Inputs of non-MX matrix units (not OCP MX formats; see `elements`).
     // TF32 codes are 19 bits: the top 19 bits of the FP32 register PTX passes (fp32 >> 13).
-    float(F::Fp16, "fp16", "IEEE binary16", El, true, 5, 10, 15, true, S::Ieee),
-    float(F::Bf16, "bf16", "bfloat16", El, true, 8, 7, 127, true, S::Ieee),
-    float(F::Tf32, "tf32", "TensorFloat-32 (19-bit code)", El, true, 8, 10, 127, true, S::Ieee),
+    non_mx(float(F::Fp16, "fp16", "IEEE binary16", El, true, 5, 10, 15, true, S::Ieee)),
+    non_mx(float(F::Bf16, "bf16", "bfloat16", El, true, 8, 7, 127, true, S::Ieee)),
+    non_mx(float(F::Tf32, "tf32", "TensorFloat-32 (19-bit code)", El, true, 8, 10, 127, true, S::Ieee)),
+    // AMD CDNA3's FP8 ("fp8"/"bf8" in mfma names): one bias more than OCP's, 0x80 the one NaN.
+    non_mx(float(F::E4m3fnuz, "e4m3fnuz", "FP8 E4M3FNUZ (AMD CDNA3 fp8)", El, true, 4, 3, 8, true, S::Fnuz)),
+    non_mx(float(F::E5m2fnuz, "e5m2fnuz", "FP8 E5M2FNUZ (AMD CDNA3 bf8)", El, true, 5, 2, 16, true, S::Fnuz)),
+    non_mx(float(F::Fp32, "fp32", "IEEE binary32", El, true, 8, 23, 127, true, S::Ieee)),
 ];
-
-/// Widest MX element format: wider element rows are the plain inputs of non-MX paths.
-const MX_ELEMENT_BITS: u32 = 8;
 
 /// Class of a decoded value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -257,19 +275,19 @@ impl FormatId {
         FORMATS.iter().map(|f| f.id)
     }
     /// The OCP MX element formats (FP8, FP6, FP4, INT8): what quantize, the RTL and the
-    /// vector suites take. The wide inputs (FP16, BF16, TF32) are element rows too, usable by
-    /// `Dot`, but are listed by [`FormatId::wide_elements`].
+    /// vector suites take. The inputs of non-MX paths (FP16, BF16, TF32, FP32, the FNUZ FP8s)
+    /// are element rows too, usable by `Dot`, but are listed by [`FormatId::wide_elements`].
     pub fn elements() -> impl Iterator<Item = FormatId> {
         FORMATS
             .iter()
-            .filter(|f| f.role == Role::Element && f.bits() <= MX_ELEMENT_BITS)
+            .filter(|f| f.role == Role::Element && f.mx)
             .map(|f| f.id)
     }
-    /// Element formats wider than any MX element (plain FP16/BF16/TF32 tensor-core inputs).
+    /// Element formats of non-MX matrix units (FP16/BF16/TF32/FP32 and AMD's FNUZ FP8s).
     pub fn wide_elements() -> impl Iterator<Item = FormatId> {
         FORMATS
             .iter()
-            .filter(|f| f.role == Role::Element && f.bits() > MX_ELEMENT_BITS)
+            .filter(|f| f.role == Role::Element && !f.mx)
             .map(|f| f.id)
     }
     pub fn scales() -> impl Iterator<Item = FormatId> {
@@ -289,9 +307,14 @@ impl Format {
         }
     }
 
-    /// Number of codes.
-    pub const fn codes(&self) -> u32 {
+    /// Number of codes (u64: FP32 has 2^32).
+    pub const fn codes(&self) -> u64 {
         1 << self.bits()
+    }
+
+    /// The largest code (all bits set): `codes() - 1`, which fits a u32 for every row.
+    pub const fn code_mask(&self) -> u32 {
+        (self.codes() - 1) as u32
     }
 
     /// Exponent of the smallest normal (for E8M0, of code 0).
@@ -312,7 +335,7 @@ impl Format {
     const fn max_exp_field(&self) -> u32 {
         let all = (1 << self.exp_bits) - 1;
         match self.specials {
-            Specials::None => all,
+            Specials::None | Specials::Fnuz => all,
             Specials::Ieee => all - 1,
             // With an empty mantissa the all-ones exponent is entirely NaN.
             Specials::NanAllOnes => {
@@ -388,7 +411,7 @@ impl Format {
 
     /// Decode a code exactly. Codes wider than the format are an error.
     pub fn decode(&self, code: u32) -> Result<Value, FormatError> {
-        if code >= self.codes() {
+        if code as u64 >= self.codes() {
             return Err(FormatError::CodeOutOfRange {
                 format: self.name,
                 code: code as u64,
@@ -432,6 +455,7 @@ impl Format {
                         };
                     }
                     Specials::NanAllOnes if e == all_e && f == (1 << m) - 1 => return Value::NAN,
+                    Specials::Fnuz if code == 1 << (self.bits() - 1) => return Value::NAN,
                     _ => {}
                 }
                 let (sig, ex) = if e == 0 && self.subnormals {
@@ -457,6 +481,7 @@ impl Format {
         match self.specials {
             Specials::None => None,
             Specials::NanAllOnes => Some((1 << (self.exp_bits + self.man_bits)) - 1),
+            Specials::Fnuz => Some(1 << (self.bits() - 1)),
             Specials::Ieee => Some(
                 (((1 << self.exp_bits) - 1) << self.man_bits) | 1 << (self.man_bits - 1).min(31),
             ),
@@ -497,7 +522,8 @@ impl Format {
                     (exp + self.bias) as u32
                 };
                 let frac = (sig as u32) & ((1 << m) - 1);
-                let sign = if sig == 0 && !self.signed {
+                // FNUZ has no -0: its sign-only code is the NaN.
+                let sign = if sig == 0 && (!self.signed || self.specials == Specials::Fnuz) {
                     0
                 } else {
                     self.sign_bit(neg)
@@ -692,6 +718,9 @@ mod tests {
         // BF16 and TF32 maxima are FP32 bit patterns with the low 16 / 13 bits cleared.
         assert_eq!(max(F::Bf16), f32::from_bits(0x7f7f_0000) as f64);
         assert_eq!(max(F::Tf32), f32::from_bits(0x7f7f_e000) as f64);
+        assert_eq!(max(F::E4m3fnuz), 240.0);
+        assert_eq!(max(F::E5m2fnuz), 57344.0);
+        assert_eq!(max(F::Fp32), f32::MAX as f64);
     }
 
     #[test]
@@ -710,12 +739,38 @@ mod tests {
         assert_eq!(f(F::Int8.format().decode(0x80).unwrap()), -2.0);
         assert!(F::Ue4m3.format().decode(0x80).is_err());
         assert!(F::Ue4m3.format().decode(0x7f).unwrap().is_nan());
+        for id in [F::E4m3fnuz, F::E5m2fnuz] {
+            let x = id.format();
+            assert!(x.decode(0x80).unwrap().is_nan());
+            assert_eq!(x.nan_code(), Some(0x80));
+            assert_eq!(x.inf_code(false), None);
+            assert_eq!(x.decode(0x7f).unwrap().class, Class::Finite);
+            // -0 rounds to +0: 0x80 is taken by the NaN.
+            let z = Raw {
+                sig: 0,
+                exp: 0,
+                sticky: false,
+            };
+            let e = x.encode(true, z, EncodeRound::Dir(Round::Rne), Overflow::Saturate);
+            assert_eq!(e.code, 0);
+            // Non-saturating overflow gives the NaN (there is no Inf).
+            let big = Raw {
+                sig: 1,
+                exp: 100,
+                sticky: false,
+            };
+            let e = x.encode(true, big, EncodeRound::Dir(Round::Rne), Overflow::Infinity);
+            assert_eq!(e.code, 0x80);
+        }
+        assert_eq!(F::Fp32.format().codes(), 1 << 32);
+        assert_eq!(F::Fp32.format().code_mask(), u32::MAX);
     }
 
     #[test]
     fn encode_decode_round_trip_every_code() {
-        for fmt in FORMATS.iter() {
-            for code in 0..fmt.codes() {
+        // FP32's 2^32 codes are sampled by tests/formats.rs instead.
+        for fmt in FORMATS.iter().filter(|f| f.bits() <= 19) {
+            for code in 0..fmt.code_mask() + 1 {
                 let v = fmt.decode(code).unwrap();
                 let raw = Raw {
                     sig: v.sig as u128,

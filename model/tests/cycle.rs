@@ -106,7 +106,7 @@ fn ref_beat(i: &Inputs) -> (Exact, Special) {
         let elem = |port: ElemPort, code: u8| match port.format() {
             Some(f) => {
                 let f = f.format();
-                f.decode(code as u32 & (f.codes() - 1)).unwrap()
+                f.decode(code as u32 & f.code_mask()).unwrap()
             }
             None => Value {
                 class: Class::Zero,
@@ -283,7 +283,7 @@ fn by_dot_eval(stream: &[Inputs]) -> Vec<(usize, u32)> {
         }
         // Random single-format streams: no reserved port codes.
         let (fa, fb) = (i.a_fmt.format().unwrap(), i.b_fmt.format().unwrap());
-        let (amask, bmask) = (fa.format().codes() - 1, fb.format().codes() - 1);
+        let (amask, bmask) = (fa.format().code_mask(), fb.format().code_mask());
         a.extend(i.a.iter().map(|&x| x as u32 & amask));
         b.extend(i.b.iter().map(|&x| x as u32 & bmask));
         let blocks = if i.nvfp4 { 2 } else { 1 };

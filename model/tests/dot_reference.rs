@@ -21,7 +21,7 @@ const ELEMS: [FormatId; 6] = [
 
 /// A code biased toward interesting values: extremes, subnormals, zeros, rare specials.
 fn elem_code(id: FormatId) -> impl Strategy<Value = u32> {
-    let n = id.format().codes();
+    let n = id.format().codes() as u32;
     let max_pos = id.format().max_code(false);
     let sub = id.format().man_bits.max(1);
     prop_oneof![
@@ -38,7 +38,7 @@ fn elem_code(id: FormatId) -> impl Strategy<Value = u32> {
 }
 
 fn scale_code(id: FormatId) -> impl Strategy<Value = u32> {
-    let n = id.format().codes();
+    let n = id.format().codes() as u32;
     prop_oneof![
         10 => 0..n - 1,
         2 => Just(0u32),

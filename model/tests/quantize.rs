@@ -32,7 +32,7 @@ fn value(id: FormatId, code: u32) -> f64 {
 
 /// Largest finite value of a format, from its code table.
 fn max_value(id: FormatId) -> f64 {
-    (0..id.format().codes())
+    (0..=id.format().code_mask())
         .map(|c| value(id, c))
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max)
@@ -46,7 +46,7 @@ fn nearest_code(id: FormatId, y: f64) -> Option<u32> {
     let y = y.clamp(-max, max);
     let mut best: Option<(f64, u32)> = None;
     let mut tie = false;
-    for c in 0..f.codes() {
+    for c in 0..=f.code_mask() {
         if id == FormatId::Int8 && c == 0x80 {
             continue;
         }
@@ -73,7 +73,7 @@ fn nearest_code(id: FormatId, y: f64) -> Option<u32> {
     let (bd, bc) = best.unwrap();
     if tie {
         // Exact ties resolve to the even code; near-ties are left undecided.
-        let exact_tie = (0..f.codes())
+        let exact_tie = (0..=f.code_mask())
             .any(|c| c != bc && value(id, c).is_finite() && (value(id, c) - y).abs() == bd);
         return exact_tie.then_some(bc);
     }
@@ -242,7 +242,7 @@ proptest! {
         let elem = ELEMS[ei];
         let sz = quantize(QuantSpec { round: ElemRound::Rz, ..spec(elem, ScaleRule::Floor, 32) }, &x, 0);
         prop_assert_eq!(&s1, &sz.0);
-        let mags: Vec<f64> = (0..elem.format().codes()).map(|c| value(elem, c).abs()).filter(|v| v.is_finite()).collect();
+        let mags: Vec<f64> = (0..=elem.format().code_mask()).map(|c| value(elem, c).abs()).filter(|v| v.is_finite()).collect();
         for i in 0..64 {
             let (v, lo) = (value(elem, c1[i]), value(elem, sz.1[i]).abs());
             let next = mags.iter().copied().filter(|&m| m > lo).fold(f64::INFINITY, f64::min);

@@ -20,6 +20,9 @@ REFERENCES = {
     "ue4m3": (ml_dtypes.float8_e4m3fn, 7),
     "fp16": (np.float16, 16),
     "bf16": (ml_dtypes.bfloat16, 16),
+    # AMD CDNA3's FP8 (mfma "fp8"/"bf8"): one NaN (0x80), no -0, no Inf.
+    "e4m3fnuz": (ml_dtypes.float8_e4m3fnuz, 8),
+    "e5m2fnuz": (ml_dtypes.float8_e5m2fnuz, 8),
 }
 
 
@@ -81,7 +84,7 @@ def test_tf32_is_the_top_19_bits_of_fp32(listing):
 
 
 def test_every_format_is_listed_once(listing):
-    assert set(REFERENCES) | {"int8", "ue5m3", "tf32"} == set(listing)
+    assert set(REFERENCES) | {"int8", "ue5m3", "tf32", "fp32"} == set(listing)
 
 
 def test_ue5m3_monotone_and_extremes(listing):
@@ -89,3 +92,18 @@ def test_ue5m3_monotone_and_extremes(listing):
     v = mxref_values(listing["ue5m3"])
     assert np.isnan(v[0xFF]) and np.all(np.diff(v[:0xFF]) > 0)
     assert v[0xFE] == 114688.0 and v[1] == 2.0**-17 and v[8] == 2.0**-14
+
+
+def test_fp32_properties_match_numpy(listing):
+    # 2^32 codes are not listed; the decode itself is checked against f32::from_bits in
+    # model/tests/formats.rs. Here: the listed properties against numpy's float32.
+    f = listing["fp32"]
+    fi = np.finfo(np.float32)
+    assert f["bits"] == 32 and f["values"] is None and f["nan_codes"] is None
+    assert f["max_normal"] == float(fi.max)
+    assert f["min_normal"] == float(fi.tiny)
+    assert f["min_subnormal"] == float(fi.smallest_subnormal)
+    assert (f["emin"], f["emax"], f["bias"]) == (int(fi.minexp), int(fi.maxexp) - 1, 127)
+    inf = np.array([np.inf, -np.inf], dtype=np.float32).view(np.uint32)
+    assert f["inf_codes"] == [int(c) for c in inf]
+    assert f["nan_code_count"] == 2 * ((1 << 23) - 1)

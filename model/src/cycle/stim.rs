@@ -71,7 +71,7 @@ const ELEMENTS: [FormatId; 6] = [
 
 fn element_code(r: &mut Rng, f: FormatId, specials: bool) -> u8 {
     let fmt = f.format();
-    let code = r.below(fmt.codes() as u64) as u32;
+    let code = r.below(fmt.codes()) as u32;
     let class = fmt.decode_unchecked(code).class;
     if matches!(class, Class::Nan | Class::Inf) && !specials {
         return 0;

@@ -118,7 +118,7 @@ pub fn formats_decode() -> Vec<DotCase> {
     let mut out = vec![];
     for f in ELEMS {
         let fmt = f.format();
-        for c in 0..fmt.codes() {
+        for c in 0..=fmt.code_mask() {
             out.push(build(
                 format!("decode-a-{}-{c:02x}", fmt.name),
                 spec(f, E4, E8M0, 1),
@@ -136,7 +136,7 @@ pub fn formats_decode() -> Vec<DotCase> {
     for s in [FormatId::E8m0, FormatId::Ue4m3, FormatId::Ue5m3] {
         let fmt = s.format();
         let unit = code(s, false, 1, 0);
-        for c in 0..fmt.codes() {
+        for c in 0..=fmt.code_mask() {
             out.push(build(
                 format!("decode-sa-{}-{c:02x}", fmt.name),
                 spec(E4, E4, s, 1),
@@ -174,7 +174,7 @@ pub fn products(level: u32) -> Vec<DotCase> {
     let mut i = 0usize;
     for fa in ELEMS {
         for fb in ELEMS {
-            let (na, nb) = (fa.format().codes(), fb.format().codes());
+            let (na, nb) = (fa.format().codes() as u32, fb.format().codes() as u32);
             // Level 1: the FP4 and FP6 pairs (committed); level 2 adds every FP8 and INT8 pair.
             if level < 2 && (na > 64 || nb > 64) {
                 continue;
@@ -517,7 +517,7 @@ fn cancellation(out: &mut Vec<DotCase>) {
 /// A random finite code of `f`.
 fn finite_code(r: &mut Rng, f: FormatId) -> u32 {
     loop {
-        let c = r.below(f.format().codes() as u64) as u32;
+        let c = r.below(f.format().codes()) as u32;
         if matches!(
             f.format().decode_unchecked(c).class,
             Class::Finite | Class::Zero
@@ -1052,7 +1052,7 @@ fn random_case(r: &mut Rng, max_blocks: usize) -> DotCase {
 
 fn elem_code(r: &mut Rng, f: FormatId, mode: u64, specials: bool) -> u32 {
     let fmt: &Format = f.format();
-    let n = fmt.codes() as u64;
+    let n = fmt.codes();
     let sign = |r: &mut Rng, c: u32| if r.chance(1, 2) { negate(f, c) } else { c };
     let c = match mode {
         // Uniform codes.

@@ -66,7 +66,7 @@ pub fn formats_encode() -> Vec<QuantCase> {
             Some((_, e)) => e,
             None => fmt.min_normal().1,
         };
-        let mut mags: Vec<u128> = (0..fmt.codes())
+        let mut mags: Vec<u128> = (0..=fmt.code_mask())
             .filter_map(|c| {
                 let v = fmt.decode_unchecked(c);
                 (v.class == Class::Finite && !v.neg).then(|| (v.sig as u128) << (v.exp - q + 2))
