@@ -16,6 +16,10 @@ LAYOUT = {
     "fp16": (16, 5, 10),
     "bf16": (16, 8, 7),
     "tf32": (19, 8, 10),
+    "fp32": (32, 8, 23),
+    # FNUZ (AMD CDNA3 fp8/bf8): 0x80 is the one NaN, no Inf, no -0.
+    "e4m3fnuz": (8, 4, 3),
+    "e5m2fnuz": (8, 5, 2),
 }
 
 
@@ -27,6 +31,8 @@ def is_special(fmt, code):
         return mag == 0x7F
     if fmt == "e2m1":
         return False
+    if fmt.endswith("fnuz"):
+        return code == 0x80
     return (mag >> mb) == (1 << eb) - 1
 
 
@@ -37,6 +43,8 @@ def special_codes(fmt):
         return [0, sign]
     if fmt == "e4m3":
         return [0x7F, 0xFF, 0, sign]
+    if fmt.endswith("fnuz"):
+        return [0x80, 0, 0, 0]
     inf = ((1 << eb) - 1) << mb
     return [inf, inf | sign, inf | 1, inf | (1 << (mb - 1)) | sign, 0, sign]
 
@@ -81,6 +89,8 @@ class Gen:
             half = [self.element(fmt, "narrow", center) for _ in range(k // 2)]
             sign = 1 << (bits - 1)
             v = half + [c ^ sign for c in half]
+            if fmt.endswith("fnuz"):
+                v = [0 if c == 0x80 else c for c in v]  # FNUZ has no -0: 0x80 is its NaN
             v[self.below(k)] = self.element(fmt, "narrow", center)
             return v, True
         return [self.element(fmt, mode, center) for _ in range(k)], False

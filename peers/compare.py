@@ -31,7 +31,8 @@ def enom(fmt, code):
     lay = cases.LAYOUT["e4m3" if fmt == "ue4m3" else fmt]
     _, eb, mb = lay
     e = (code >> mb) & ((1 << eb) - 1)
-    return max(e, 1) - ((1 << (eb - 1)) - 1)
+    bias = (1 << (eb - 1)) - (0 if fmt.endswith("fnuz") else 1)
+    return max(e, 1) - bias
 
 
 def is_zero(fmt, code):
@@ -88,12 +89,16 @@ def zero_rule_applies(job, line, preset):
 
 def classify(job, line, preset, got, want):
     special = lambda x: x & 0x7F800000 == 0x7F800000  # noqa: E731
+    nan = lambda x: special(x) and x & 0x7FFFFF != 0  # noqa: E731
+    if nan(got) and nan(want):
+        return "nan_payload"
     if special(got) or special(want):
         return "nan_inf"
-    if got & 0x7FFFFFFF == 0 and want & 0x7FFFFFFF == 0:
-        return "sign_of_zero"
+    # The zero rule first: it can also leave both results zero with different signs.
     if zero_rule_applies(job, line, preset):
         return "zero_exponent"
+    if got & 0x7FFFFFFF == 0 and want & 0x7FFFFFFF == 0:
+        return "sign_of_zero"
     return "other"
 
 

@@ -32,6 +32,21 @@ def _warpgroup(preset, cls, arch, m, k, a, b, dots=DOTS, d16=False):
 
 FP8_PAIRS = [("e4m3", "e4m3"), ("e5m2", "e5m2"), ("e4m3", "e5m2"), ("e5m2", "e4m3")]
 
+# AMD mfma type names by mxref format name (fp8/bf8 are the FNUZ formats).
+AMD = {"fp16": "f16", "bf16": "bf16", "e4m3fnuz": "fp8", "e5m2fnuz": "bf8", "fp32": "f32",
+       "tf32": "xf32"}
+
+
+def _mfma(preset, shape, a, b, dots=DOTS):
+    """MMA-Sim's amd.mfma('CDNA3', qualifier): shape "MxNxK" plus a multi-block suffix."""
+    dims, *blocks = shape.split("_")
+    m, n, k = map(int, dims.split("x"))
+    if a.endswith("fnuz"):
+        qual = f"f32_{shape}_{AMD[a]}_{AMD[b]}"
+    else:
+        qual = "_".join(["f32", dims, *blocks, AMD[a]])
+    return dict(_job(preset, "mfma", "CDNA3", qual, m, n, k, a, b, dots=dots), module="amd")
+
 
 def _split(dots, parts):
     # Every format pair gets the full count: the peer runs fast enough.
@@ -103,8 +118,19 @@ def jobs():
     J.append(_warpgroup("hopper-wgmma-f16-f16out", "wgmma", "Hopper", 64, 16, "fp16", "fp16", d16=True))
     J.append(_warpgroup("blackwell-tcgen05-f16-f16out", "tcgen05mma", "Blackwell", 64, 16, "fp16", "fp16",
                         d16=True))
+    # AMD CDNA3 (MI300) mfma: MMA-Sim's AMD model.
+    J.append(_mfma("cdna3-mfma-f16", "16x16x16", "fp16", "fp16"))
+    J.append(_mfma("cdna3-mfma-f16-k4", "32x32x4_2b", "fp16", "fp16"))
+    J.append(_mfma("cdna3-mfma-bf16", "16x16x16", "bf16", "bf16"))
+    J.append(_mfma("cdna3-mfma-bf16-k4", "32x32x4_2b", "bf16", "bf16"))
+    J.append(_mfma("cdna3-mfma-xf32", "16x16x8", "tf32", "tf32"))
+    J.append(_mfma("cdna3-mfma-f32", "16x16x4", "fp32", "fp32"))
+    for a, b in [("e4m3fnuz", "e4m3fnuz"), ("e5m2fnuz", "e5m2fnuz"), ("e4m3fnuz", "e5m2fnuz"),
+                 ("e5m2fnuz", "e4m3fnuz")]:
+        J.append(_mfma("cdna3-mfma-fp8", "16x16x32", a, b))
     for j in J:
         j.setdefault("d16", False)
+        j.setdefault("module", "nv_ptx")
         # MMA-Sim's FP4 block-scaled path raises OverflowError on C = +-Inf (spec/presets.md):
         # its cases keep C finite so that the rest of each tile is compared.
         j["c_no_inf"] = j["k"] == 64 and j["scale_fmt"] is not None

@@ -21,15 +21,16 @@ DEADLINE = None
 
 
 def _tensor(torch, codes, fmt):
-    if fmt in ("e4m3", "e5m2", "e8m0", "ue4m3", "e2m1"):
+    if fmt in ("e4m3", "e5m2", "e8m0", "ue4m3", "e2m1", "e4m3fnuz", "e5m2fnuz"):
         t = torch.tensor(codes, dtype=torch.uint8)
         view = {"e4m3": torch.float8_e4m3fn, "e5m2": torch.float8_e5m2,
-                "e8m0": torch.float8_e8m0fnu, "ue4m3": torch.float8_e4m3fn}.get(fmt)
+                "e8m0": torch.float8_e8m0fnu, "ue4m3": torch.float8_e4m3fn,
+                "e4m3fnuz": torch.float8_e4m3fnuz, "e5m2fnuz": torch.float8_e5m2fnuz}.get(fmt)
         return t.view(view) if view else t
     if fmt in ("fp16", "bf16"):
         t = torch.tensor([c - 65536 if c >= 32768 else c for c in codes], dtype=torch.int16)
         return t.view(torch.float16 if fmt == "fp16" else torch.bfloat16)
-    if fmt in ("tf32", "f32"):
+    if fmt in ("tf32", "f32", "fp32"):
         sh = 13 if fmt == "tf32" else 0
         vals = [(c << sh) & 0xFFFFFFFF for c in codes]
         t = torch.tensor([v - (1 << 32) if v >= 1 << 31 else v for v in vals], dtype=torch.int32)
@@ -81,7 +82,7 @@ def work(arg):
     job = joblist.jobs()[ji]
     key = job["name"]
     if key not in _SIMS:
-        cls = getattr(nv_ptx, job["cls"])
+        cls = getattr({"amd": amd, "nv_ptx": nv_ptx}[job["module"]], job["cls"])
         _SIMS[key] = cls(job["arch"], job["qualifier"])
     try:
         return ji, t, run_tile(_SIMS[key], torch, job, t), None

@@ -89,9 +89,37 @@ fn text_block(n: &Numerics) -> String {
             None => "unbounded".into(),
         },
     );
+    if let Some(j) = n.join {
+        let mut t = String::new();
+        if j.lanes > 1 {
+            let _ = write!(
+                t,
+                "{} lanes, lane sums cut to {} bits; ",
+                j.lanes,
+                j.lane_window.unwrap_or(0)
+            );
+        }
+        let _ = write!(
+            t,
+            "group sum {} bits, accumulator {} bits below their joint maximum, {}",
+            j.sum_window,
+            j.acc_window,
+            format!("{:?}", j.shifted_out).to_lowercase()
+        );
+        if let Some(d) = j.acc_drop_below {
+            let _ = write!(t, "; accumulator dropped more than {d} below");
+        }
+        if let Some(x) = j.product_inf_exp {
+            let _ = write!(t, "; products >= 2^{x} are Inf");
+        }
+        row("join", t);
+    }
     row(
         "accumulate",
         match n.accumulate {
+            Accumulate::Fused if n.join.is_some() => {
+                "fused (accumulator joins the second stage)".into()
+            }
             Accumulate::Fused => "fused (accumulator joins the alignment)".into(),
             Accumulate::Separate => "separate (exact group sum added to it)".into(),
         },

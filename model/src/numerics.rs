@@ -110,6 +110,62 @@ pub enum ZeroSign {
     Plus,
 }
 
+/// How a cut of the second alignment stage ([`Join`]) treats the dropped bits of a signed
+/// value (lane sums, the group sum and the accumulator are two's-complement numbers there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinCut {
+    /// Two's-complement truncation: toward -Inf (a negative value loses magnitude upward).
+    Floor,
+    /// Toward zero (sign-magnitude truncation).
+    Truncate,
+    /// Round to nearest, ties to even, at the window's last bit.
+    Rne,
+}
+
+/// A second alignment stage (AMD CDNA3 `mfma`, spec/numerics.md): the products of a group
+/// are aligned and cut among themselves (`window_bits`, `shifted_out`), in `lanes` interleaved
+/// sub-groups whose sums are then aligned with each other, and the group sum meets the
+/// accumulator in an alignment of its own, with its own windows. Needs `accumulate = fused`
+/// (the accumulator joins here instead of in the products' alignment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    /// Product `i` of a group goes to lane `i % lanes`; each lane is aligned to its own largest
+    /// exponent and cut by `window_bits`. 1: the group is one lane.
+    #[serde(default = "one")]
+    pub lanes: usize,
+    /// With `lanes > 1`: fraction bits kept of each lane sum below the largest lane exponent.
+    #[serde(default)]
+    pub lane_window: Option<u32>,
+    /// Fraction bits kept of the group sum below `max(group exponent, accumulator exponent)`.
+    pub sum_window: u32,
+    /// Fraction bits kept of the accumulator below the same maximum.
+    pub acc_window: u32,
+    /// Rounding of this stage's cuts.
+    pub shifted_out: JoinCut,
+    /// An accumulator whose exponent is more than this below the joint maximum is dropped
+    /// whole instead of cut (`null`: it is cut like the group sum).
+    #[serde(default)]
+    pub acc_drop_below: Option<u32>,
+    /// A product of magnitude `>= 2^product_inf_exp` is taken as an Inf of its sign (the
+    /// multipliers' outputs have FP32's range: 128); `null`: products are exact.
+    #[serde(default)]
+    pub product_inf_exp: Option<i32>,
+}
+
+/// Sign of a result whose accumulator rounded a non-zero value to zero (an underflow).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccZeroSign {
+    /// +0: the zero is unsigned once it is in the accumulator (MMA-Sim's NVIDIA models, which
+    /// truncate to an integer significand).
+    #[default]
+    Plus,
+    /// The sign of the value that rounded survives to D (IEEE 754 FMA; MMA-Sim's AMD model).
+    Keep,
+}
+
 /// A floating-point format for an accumulator or an output: IEEE-like layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FloatSpec {
@@ -205,6 +261,12 @@ pub struct Numerics {
     /// Sign of an exactly-zero result.
     #[serde(default)]
     pub zero_sign: ZeroSign,
+    /// Sign of D when the last accumulator rounding gave zero from a non-zero value.
+    #[serde(default)]
+    pub acc_zero_sign: AccZeroSign,
+    /// A second alignment stage between the group sum and the accumulator (`null`: none).
+    #[serde(default)]
+    pub join: Option<Join>,
     /// The bit pattern of a NaN result.
     #[serde(default = "canonical_nan", with = "hex_u32")]
     pub nan_bits: u32,
@@ -340,6 +402,52 @@ impl Numerics {
         {
             return Err("scale: 'promote' needs a promote section and a finite acc".into());
         }
+        if let Some(j) = self.join {
+            self.validate_join(&j)?;
+        }
+        Ok(())
+    }
+
+    fn validate_join(&self, j: &Join) -> Result<(), String> {
+        if self.window_bits.is_none() || self.accumulate != Accumulate::Fused {
+            return Err(
+                "join: needs a finite window_bits and accumulate 'fused' (the accumulator joins in the second stage)"
+                    .into(),
+            );
+        }
+        for (f, w) in [
+            ("join.sum_window", Some(j.sum_window)),
+            ("join.acc_window", Some(j.acc_window)),
+            ("join.lane_window", j.lane_window),
+        ] {
+            if matches!(w, Some(w) if w > MAX_WINDOW_BITS) {
+                return Err(format!("{f}: more than {MAX_WINDOW_BITS}"));
+            }
+        }
+        if j.lanes == 0 {
+            return Err("join.lanes: must be at least 1".into());
+        }
+        if j.lanes > 1 {
+            // Lane sums are only ever cut (never widened) when they meet: they stay in an i128.
+            match j.lane_window {
+                Some(lw) if self.window_bits.is_some_and(|w| lw <= w) => {}
+                _ => {
+                    return Err(
+                        "join.lane_window: needed with lanes > 1, at most window_bits".into(),
+                    )
+                }
+            }
+            if self.group == 0
+                || !self.group.is_multiple_of(j.lanes)
+                || self.group_layout != GroupLayout::Contiguous
+                || self.scale == ScaleApply::BlockSum
+            {
+                return Err(
+                    "join.lanes: needs contiguous groups of products (not block sums) whose size is a multiple of lanes"
+                        .into(),
+                );
+            }
+        }
         Ok(())
     }
 
@@ -402,6 +510,14 @@ pub const PRESETS: &[(&str, &str)] = &[
     preset_file!("rtxblackwell-mma-tf32"),
     preset_file!("turing-mma-f16"),
     preset_file!("volta-mma-f16"),
+    // AMD CDNA3 (MI300) matrix cores, from a published model (spec/presets.md).
+    preset_file!("cdna3-mfma-f16"),
+    preset_file!("cdna3-mfma-f16-k4"),
+    preset_file!("cdna3-mfma-bf16"),
+    preset_file!("cdna3-mfma-bf16-k4"),
+    preset_file!("cdna3-mfma-xf32"),
+    preset_file!("cdna3-mfma-fp8"),
+    preset_file!("cdna3-mfma-f32"),
     // FP16 D (returned as the FP32 pattern of the FP16 value).
     preset_file!("volta-mma-f16-f16out"),
     preset_file!("turing-mma-f16-f16out"),

@@ -2,7 +2,7 @@
 //! alone, changes the result. Expected bits were derived by hand in the spec, not by the model.
 
 use mxref_model::dot::{Dot, DotSpec, Operands};
-use mxref_model::numerics::{preset, Align, CEntry, FloatSpec, Numerics, ShiftedOut};
+use mxref_model::numerics::{preset, Align, CEntry, FloatSpec, JoinCut, Numerics, ShiftedOut};
 use mxref_model::{FormatId, Round};
 
 /// Evaluate with `n` on blocks of 32 whose leading elements are given (rest zero), scales 1.0.
@@ -215,4 +215,77 @@ fn align_min_exp() {
     assert_eq!(d(&n, FormatId::Bf16, &[(a, b)], 0), 0x0000_0002);
     n.align_min_exp = None;
     assert_eq!(d(&n, FormatId::Bf16, &[(a, b)], 0), 0x0000_0001);
+}
+
+/// J — join (cdna3-mfma-f16): 1·1 with C = -2^-30. Stage 1 keeps the product; stage 2 aligns it
+/// with C at their joint maximum 2^0 and floors C to 2^-24 (two's complement): -2^-24, so
+/// 1 - 2^-24 = 0x3F7FFFFF. Truncating C toward zero instead (or one stage with C in the
+/// products' window) drops it: 1.0; exact: RNE(1 - 2^-30) = 1.0.
+#[test]
+fn join_floors_the_accumulator() {
+    let (a, b) = (&[0x3c00][..], &[0x3c00][..]);
+    let n = preset("cdna3-mfma-f16").unwrap();
+    assert_eq!(d(&n, FormatId::Fp16, &[(a, b)], 0xb080_0000), 0x3f7f_ffff);
+    let mut t = n.clone();
+    t.join.as_mut().unwrap().shifted_out = JoinCut::Truncate;
+    assert_eq!(d(&t, FormatId::Fp16, &[(a, b)], 0xb080_0000), 0x3f80_0000);
+    let mut one = n.clone();
+    one.join = None;
+    assert_eq!(d(&one, FormatId::Fp16, &[(a, b)], 0xb080_0000), 0x3f80_0000);
+    assert_eq!(
+        d(&exact(), FormatId::Fp16, &[(a, b)], 0xb080_0000),
+        0x3f80_0000
+    );
+}
+
+/// L — lanes (cdna3-mfma-fp8, E5M2FNUZ): 1·1 in lane 0 and (-2^-17)·2^-17 = -2^-34 in lane 1.
+/// Each lane keeps its own product whole; joining the lanes floors -2^-34 to -2^-24 at the
+/// larger lane's window: 1 - 2^-24 = 0x3F7FFFFF. As one lane, -2^-34 is truncated toward zero
+/// inside the 24-bit window of 1: 1.0.
+#[test]
+fn join_lanes() {
+    let (a, b) = (&[0x40, 0x81][..], &[0x40, 0x01][..]);
+    let n = preset("cdna3-mfma-fp8").unwrap();
+    assert_eq!(d(&n, FormatId::E5m2fnuz, &[(a, b)], 0), 0x3f7f_ffff);
+    let mut one = n.clone();
+    let j = one.join.as_mut().unwrap();
+    j.lanes = 1;
+    j.lane_window = None;
+    assert_eq!(d(&one, FormatId::E5m2fnuz, &[(a, b)], 0), 0x3f80_0000);
+    assert_eq!(d(&exact(), FormatId::E5m2fnuz, &[(a, b)], 0), 0x3f80_0000);
+}
+
+/// D — accumulator dropped (cdna3-mfma-fp8, E4M3FNUZ 1.0 = 0x40): 1·1 with C = -2^-40. C is
+/// 40 binades below the joint maximum 2^0, more than `acc_drop_below = 25`: dropped, 1.0.
+/// Cut instead, C floors to -2^-24: 0x3F7FFFFF.
+#[test]
+fn join_drops_a_far_accumulator() {
+    let (a, b) = (&[0x40][..], &[0x40][..]);
+    let n = preset("cdna3-mfma-fp8").unwrap();
+    assert_eq!(
+        d(&n, FormatId::E4m3fnuz, &[(a, b)], 0xab80_0000),
+        0x3f80_0000
+    );
+    let mut cut = n.clone();
+    cut.join.as_mut().unwrap().acc_drop_below = None;
+    assert_eq!(
+        d(&cut, FormatId::E4m3fnuz, &[(a, b)], 0xab80_0000),
+        0x3f7f_ffff
+    );
+}
+
+/// P — product overflow (cdna3-mfma-bf16): 2^100·2^100 = 2^200 is beyond FP32, so with
+/// `product_inf_exp = 128` it is +Inf; with -2^200 beside it, NaN. Exact products: 2^200 rounds
+/// to +Inf in FP32 too, but 2^200 - 2^200 cancels to 0.
+#[test]
+fn join_product_overflow() {
+    let n = preset("cdna3-mfma-bf16").unwrap();
+    let one = (&[0x7180][..], &[0x7180][..]);
+    assert_eq!(d(&n, FormatId::Bf16, &[one], 0), 0x7f80_0000);
+    let both = (&[0x7180, 0xf180][..], &[0x7180, 0x7180][..]);
+    assert_eq!(d(&n, FormatId::Bf16, &[both], 0), 0x7fc0_0000);
+    assert_eq!(d(&exact(), FormatId::Bf16, &[both], 0), 0);
+    let mut exact_products = n.clone();
+    exact_products.join.as_mut().unwrap().product_inf_exp = None;
+    assert_eq!(d(&exact_products, FormatId::Bf16, &[both], 0), 0);
 }

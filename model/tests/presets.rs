@@ -48,7 +48,8 @@ fn every_preset_is_complete_data() {
                 "ada",
                 "hopper",
                 "blackwell",
-                "rtxblackwell"
+                "rtxblackwell",
+                "cdna3"
             ]
             .contains(&parts[0]),
             "{}: unknown architecture",
@@ -458,4 +459,26 @@ fn hopper_alignment_floor_measured() {
         let without = eval(&n, f, f, FormatId::E8m0, k, a, b, &[127], &[127], c);
         assert_ne!(without, gpu, "{name} without align_min_exp");
     }
+}
+
+/// AMD CDNA3 F32 mfma is a chain of FP32 FMAs: 1 + 2^-24 + 2^-24 rounds twice to 1 (each step a
+/// tie to even), where the exact sum 1 + 2^-23 is representable. A product that underflows
+/// keeps its sign through the FMA's rounding (IEEE 754): 2^-100 * -2^-100 + 0 = -0.
+#[test]
+fn cdna3_f32_is_a_chain_of_fmas() {
+    let t = [
+        (0, 0x3f80_0000, 0x3f80_0000),
+        (1, 0x3380_0000, 0x3f80_0000),
+        (2, 0x3380_0000, 0x3f80_0000),
+    ];
+    assert_eq!(
+        plain("cdna3-mfma-f32", FormatId::Fp32, 3, &t, 0),
+        0x3f80_0000
+    );
+    assert_eq!(plain("exact", FormatId::Fp32, 3, &t, 0), 0x3f80_0001);
+    let tiny = [(0, 0x0d80_0000, 0x8d80_0000)];
+    assert_eq!(
+        plain("cdna3-mfma-f32", FormatId::Fp32, 1, &tiny, 0),
+        0x8000_0000
+    );
 }

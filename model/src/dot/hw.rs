@@ -6,8 +6,12 @@ use super::{pack, scale_lsb, Dot, Operands, Out, Small};
 use crate::add::{add_round, Term};
 use crate::elem::{PairTable, F_INF, PAIR_BIAS, PAIR_SIG_SHIFT};
 use crate::format::{decode_f32, Class};
-use crate::numerics::{Accumulate, Align, CEntry, GroupLayout, ScaleApply, ShiftedOut};
+use crate::numerics::{
+    AccZeroSign, Accumulate, Align, CEntry, GroupLayout, ScaleApply, ShiftedOut,
+};
 use crate::round::{self, msb, Raw, Round, Rounded, Target};
+
+mod join;
 
 /// One non-zero term of a group, before the window cut.
 #[derive(Clone, Copy, Debug)]
@@ -333,6 +337,8 @@ impl Dot {
         });
         match acc {
             Acc::Inf(neg) if neg != (s >> 31 == 1) => n.nan_bits,
+            // An earlier group's products overflowed to both Infs (`join.product_inf_exp`).
+            Acc::Nan => n.nan_bits,
             _ => s,
         }
     }
@@ -485,6 +491,9 @@ impl Dot {
     /// One group: align, cut, sum, and fold into the accumulator.
     fn group<T: Trace>(&self, ops: &Operands, g: &GroupIdx, acc: &mut Acc, gi: usize, tr: &mut T) {
         let n = &self.numerics;
+        if let Some(j) = &n.join {
+            return self.group_join(j, ops, g, acc, gi, tr);
+        }
         let fused = n.accumulate == Accumulate::Fused;
         let Some(w) = n.window_bits else {
             // Unbounded window: the group sum is exact, so fused and separate coincide.
@@ -930,6 +939,9 @@ impl Dot {
             && !self.force_generic
             && (!c_in || n.promote.is_some() || self.out_has(ops.c));
         let mut r = match total {
+            // `acc_zero_sign = keep`: a zero the accumulator's rounding produced is its own
+            // output rounding, with its sign (IEEE FMA, AMD's float64 -> float32 step).
+            Acc::Float(t) if t.is_zero() && n.acc_zero_sign == AccZeroSign::Keep => Acc::Float(t),
             // Already a value of the output format: rounding it changes nothing, and adding
             // +0 turns a zero into +0.
             Acc::Float(t) if holds => Acc::Float(if t.is_zero() { Term::ZERO } else { t }),

@@ -8,7 +8,8 @@
 
 use mxref_model::dot::DotSpec;
 use mxref_model::numerics::{
-    Accumulate, Align, CEntry, GroupLayout, Numerics, ScaleApply, ShiftedOut, ZeroSign,
+    AccZeroSign, Accumulate, Align, CEntry, GroupLayout, JoinCut, Numerics, ScaleApply, ShiftedOut,
+    ZeroSign,
 };
 use mxref_model::{FormatId, Round};
 use num_bigint::BigInt;
@@ -41,6 +42,10 @@ pub fn fields(name: &str) -> (u32, u32, i64, bool, u8) {
         "fp16" => (5, 10, 15, true, 2),
         "bf16" => (8, 7, 127, true, 2),
         "tf32" => (8, 10, 127, true, 2),
+        "fp32" => (8, 23, 127, true, 2),
+        // FNUZ FP8 (AMD CDNA3): bias one more than OCP's; 0x80 the one NaN (specials 3).
+        "e4m3fnuz" => (4, 3, 8, true, 3),
+        "e5m2fnuz" => (5, 2, 16, true, 3),
         _ => unreachable!(),
     }
 }
@@ -77,6 +82,9 @@ pub fn decode(name: &str, code: u32) -> RV {
         return if m == 0 { RV::Inf(neg) } else { RV::Nan };
     }
     if sp == 1 && e == emax_field && m == (1 << mb) - 1 {
+        return RV::Nan;
+    }
+    if sp == 3 && code == 1 << (eb + mb) {
         return RV::Nan;
     }
     let (sig, ex) = if e == 0 {
@@ -495,6 +503,35 @@ fn groups(n: &Numerics, k: usize) -> Vec<Vec<usize>> {
     out
 }
 
+/// `q` as a multiple of `2^cut`: floor (toward -Inf), truncation (toward zero) or RNE.
+fn cut_q(q: &Q, cut: i64, mode: JoinCut) -> Q {
+    if q.e >= cut {
+        return q.clone();
+    }
+    let s = (cut - q.e) as usize;
+    let mag = q.n.abs();
+    let kept = &mag >> s;
+    let exact = (&kept << s) == mag;
+    let m = match mode {
+        JoinCut::Truncate => kept,
+        JoinCut::Floor if q.neg() && !exact => kept + 1,
+        JoinCut::Floor => kept,
+        JoinCut::Rne => {
+            let rem = &mag - (&kept << s);
+            let half = BigInt::one() << (s - 1);
+            if rem > half || (rem == half && (&kept & BigInt::one()).is_one()) {
+                kept + 1
+            } else {
+                kept
+            }
+        }
+    };
+    Q {
+        n: if q.neg() { -m } else { m },
+        e: cut,
+    }
+}
+
 /// The hardware-numerics dot product of spec/numerics.md section 3, computed step by step on
 /// exact rationals. Specials (section 2) are decided first by [`reference`]'s rules.
 pub fn general(
@@ -660,6 +697,8 @@ pub fn general(
         *outer = add_into(outer, &v, fp32(p.round));
     };
     let (mut done, mut since) = (0usize, 0usize);
+    // The exact value the last accumulator rounding took (for `acc_zero_sign = keep`).
+    let mut last_acc: Option<Q> = None;
     for g in groups(n, k) {
         let ts = terms(&g);
         match n.window_bits {
@@ -669,8 +708,79 @@ pub fn general(
                     s = s.add(q);
                 }
                 if let St::Fin(a) = &acc {
+                    last_acc = Some(a.add(&s));
                     acc = round_acc(&a.add(&s));
                 }
+            }
+            Some(w) if n.join.is_some() => 'join: {
+                let j = n.join.unwrap();
+                let St::Fin(a) = acc.clone() else {
+                    break 'join; // an Inf or NaN accumulator stays as it is
+                };
+                // Lanes: position p of the group goes to lane p % lanes.
+                let lanes: Vec<Vec<(Q, i64)>> = (0..j.lanes)
+                    .map(|l| {
+                        let idx: Vec<usize> = g
+                            .iter()
+                            .copied()
+                            .enumerate()
+                            .filter(|(p, _)| p % j.lanes == l)
+                            .map(|(_, i)| i)
+                            .collect();
+                        terms(&idx)
+                    })
+                    .collect();
+                let over = |neg: bool| {
+                    lanes.iter().flatten().any(|(q, _)| {
+                        j.product_inf_exp.is_some_and(|x| q.top() >= x as i64) && q.neg() == neg
+                    })
+                };
+                let (pi, ni) = (over(false), over(true));
+                if pi || ni {
+                    acc = if pi && ni { St::Nan } else { St::Inf(ni) };
+                    break 'join;
+                }
+                let first = match n.shifted_out {
+                    ShiftedOut::Truncate => JoinCut::Truncate,
+                    ShiftedOut::Rne => JoinCut::Rne,
+                };
+                let mut sums: Vec<(Q, i64)> = vec![];
+                for lt in &lanes {
+                    if let Some(e) = lt.iter().map(|t| t.1).max() {
+                        let mut s = Q::zero();
+                        for (q, _) in lt {
+                            s = s.add(&cut_q(q, e - w as i64, first));
+                        }
+                        sums.push((s, e));
+                    }
+                }
+                let eg = sums.iter().map(|t| t.1).max();
+                let gsum = match (eg, j.lane_window) {
+                    (Some(e), Some(lw)) if j.lanes > 1 => {
+                        let mut s = Q::zero();
+                        for (q, _) in &sums {
+                            s = s.add(&cut_q(q, e - lw as i64, j.shifted_out));
+                        }
+                        s
+                    }
+                    (Some(_), _) => sums[0].0.clone(),
+                    (None, _) => Q::zero(),
+                };
+                let emin = acc_fmt.map_or(i64::MIN, |f| 2 - (1i64 << (f.1 - 1)));
+                let ea = (!a.is_zero()).then(|| a.top().max(emin));
+                let e2 = match (eg, ea) {
+                    (Some(x), Some(y)) => x.max(y),
+                    (Some(x), None) | (None, Some(x)) => x,
+                    (None, None) => 0,
+                };
+                let mut t = cut_q(&gsum, e2 - j.sum_window as i64, j.shifted_out);
+                if let Some(e) = ea {
+                    if j.acc_drop_below.is_none_or(|d| e >= e2 - d as i64) {
+                        t = t.add(&cut_q(&a, e2 - j.acc_window as i64, j.shifted_out));
+                    }
+                }
+                last_acc = Some(t.clone());
+                acc = round_acc(&t);
             }
             Some(w) => {
                 let fused = n.accumulate == Accumulate::Fused;
@@ -774,6 +884,12 @@ pub fn general(
         St::Fin(v) if !v.is_zero() => pack32(&v),
         St::Fin(_) => match last {
             Some(l) if !l.is_zero() => (l.neg() as u32) << 31,
+            // The accumulator rounded a non-zero value to zero and keeps its sign.
+            _ if n.acc_zero_sign == AccZeroSign::Keep
+                && last_acc.as_ref().is_some_and(|l| !l.is_zero()) =>
+            {
+                (last_acc.as_ref().is_some_and(|l| l.neg()) as u32) << 31
+            }
             _ if n.zero_sign == ZeroSign::Plus => 0,
             _ => zero_rule(spec, a, b, sa, sb, c, flush),
         },
