@@ -3,7 +3,8 @@
 //! Input line: `{"a_fmt":"e4m3","b_fmt":"e2m1","scale_fmt":"e8m0","block":32,"a":[codes],
 //! "b":[codes],"sa":[codes],"sb":[codes],"c":"0x00000000","numerics":"exact"}` with
 //! `scale_fmt`, `block`, `c` and `numerics` optional (these defaults). Output: the input
-//! object plus `"d":"0x%08x"` (FP32 bits).
+//! object plus `"d":"0x%08x"` (FP32 bits), and `"d_fp16":"0x%04x"` (FP16 bits of the same
+//! value) when the numerics' output is FP16.
 
 use crate::jsonl::{self, FieldError, FieldResult, IoArgs, Line};
 use mxref_model::dot::{Dot, DotError, DotSpec, Operands};
@@ -30,6 +31,7 @@ const FIELDS: &[&str] = &[
     "c",
     "numerics",
     "d",
+    "d_fp16",
 ];
 
 /// Largest block size accepted (bounds per-line work and catches typos).
@@ -209,7 +211,19 @@ fn one_line(
             c,
         })
         .map_err(dot_error)?;
-    jsonl::emit(text, line, &[("d", &format!("\"0x{d:08x}\""))], out);
+    // An FP16 output is also given as its FP16 bits (d is its exact FP32 pattern).
+    match mxref_model::format::fp32_to_fp16(d).filter(|_| dot.numerics().output.is_fp16()) {
+        Some(h) => jsonl::emit(
+            text,
+            line,
+            &[
+                ("d", &format!("\"0x{d:08x}\"")),
+                ("d_fp16", &format!("\"0x{h:04x}\"")),
+            ],
+            out,
+        ),
+        None => jsonl::emit(text, line, &[("d", &format!("\"0x{d:08x}\""))], out),
+    }
     Ok(())
 }
 

@@ -54,3 +54,41 @@ fn unknown_preset_is_an_error_naming_the_known_ones() {
     assert!(e.contains("unknown preset \"volta-mma-f61\""), "{e}");
     assert!(e.contains("volta-mma-f16"), "{e}");
 }
+
+/// An FP16-output preset's D is also emitted as FP16 bits: 1 + 1 = 2 is 0x4000; the NaN
+/// 0x7FFFE000 (FP16's 0x7FFF widened) is 0x7FFF. An FP32-output preset emits no d_fp16.
+#[test]
+fn fp16_output_is_emitted_as_fp16_bits() {
+    let line = |n: &str, a: u32| {
+        format!(
+            "{{\"a_fmt\":\"fp16\",\"b_fmt\":\"fp16\",\"block\":2,\"sa\":[127],\"sb\":[127],\"a\":[{a},15360],\"b\":[15360,15360],\"numerics\":\"{n}\"}}\n"
+        )
+    };
+    let run = |input: String| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_mxref"))
+            .arg("dot")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(input.as_bytes())?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let out = run(line("ampere-mma-f16-f16out", 15360));
+    assert!(
+        out.contains("\"d\":\"0x40000000\",\"d_fp16\":\"0x4000\""),
+        "{out}"
+    );
+    let out = run(line("ampere-mma-f16-f16out", 0x7e00));
+    assert!(out.contains("\"d_fp16\":\"0x7fff\""), "{out}");
+    let out = run(line("ampere-mma-f16", 15360));
+    assert!(
+        out.contains("\"d\":\"0x40000000\"") && !out.contains("d_fp16"),
+        "{out}"
+    );
+}

@@ -54,9 +54,13 @@ pub struct Table {
     pub ival_bits: u32,
     /// Number of codes (2^bits).
     pub codes: u64,
-    /// Every special code `c` has `c & m == m` for this mask (`None`: no specials), so a
-    /// vectorisable scan rules specials out before any table lookup.
+    /// Every special code `c` has `c & m == m` for this mask and `c & special_clear == 0`
+    /// (`None`: no specials), so a vectorisable scan rules specials out before any table
+    /// lookup.
     pub special_mask: Option<u32>,
+    /// Bits a special code has clear (FNUZ: its one NaN is the sign bit alone, so every other
+    /// bit); 0 for the other formats.
+    pub special_clear: u32,
     /// One entry per code for formats of up to [`TABLE_BITS`] bits; empty for wider formats,
     /// which are decoded on the fly.
     pub entries: Vec<Elem>,
@@ -78,9 +82,9 @@ impl Table {
             None => false,
             Some(m) => {
                 // No early exit: the loop vectorises, and blocks are short.
-                let mut hit = 0u32;
+                let (mut hit, z) = (0u32, self.special_clear);
                 for &c in codes {
-                    hit |= (c & m == m) as u32;
+                    hit |= (c & m == m && c & z == 0) as u32;
                 }
                 hit != 0
             }
@@ -221,6 +225,10 @@ fn build_as(id: FormatId, to: Option<FormatId>) -> Option<Table> {
             crate::format::Specials::NanAllOnes => Some((1 << (f.exp_bits + f.man_bits)) - 1),
             crate::format::Specials::Ieee => Some(((1 << f.exp_bits) - 1) << f.man_bits),
             crate::format::Specials::Fnuz => Some(1 << (f.bits() - 1)),
+        },
+        special_clear: match f.specials {
+            crate::format::Specials::Fnuz => (1 << (f.bits() - 1)) - 1,
+            _ => 0,
         },
         entries,
     })

@@ -663,6 +663,32 @@ pub fn decode_f32(bits: u32) -> Value {
     }
 }
 
+/// The FP16 code of an FP32 bit pattern whose value FP16 holds exactly (the D of a preset with
+/// an FP16 output); `None` when it does not. A NaN keeps its sign and the top 10 bits of its
+/// payload (FP16's NaN 0x7FFF widened to 0x7FFFE000 comes back as 0x7FFF).
+pub fn fp32_to_fp16(bits: u32) -> Option<u32> {
+    let f = FormatId::Fp16.format();
+    let sign = (bits >> 31) << 15;
+    let v = decode_f32(bits);
+    match v.class {
+        Class::Nan => {
+            let payload = (bits >> 13) & 0x3ff;
+            Some(sign | 0x7c00 | if payload == 0 { 0x200 } else { payload })
+        }
+        Class::Inf => Some(sign | 0x7c00),
+        Class::Zero => Some(sign),
+        Class::Finite => {
+            let raw = Raw {
+                sig: v.sig as u128,
+                exp: v.exp,
+                sticky: false,
+            };
+            let e = f.encode(v.neg, raw, EncodeRound::Dir(Round::Rz), Overflow::Infinity);
+            (!e.inexact && !e.overflow).then_some(e.code)
+        }
+    }
+}
+
 /// Pack a rounding result for FP32 (overflow gives Inf with the sign).
 pub fn pack_f32(neg: bool, r: Rounded) -> u32 {
     let s = (neg as u32) << 31;

@@ -184,6 +184,11 @@ fn yes() -> bool {
 }
 
 impl FloatSpec {
+    /// Whether this is IEEE binary16 (an FP16 D: `mxref dot` then also emits its FP16 bits).
+    pub fn is_fp16(&self) -> bool {
+        self.man_bits == Some(10) && self.exp_bits == 5
+    }
+
     /// The rounding target, or `None` when exact.
     pub fn target(&self) -> Option<Target> {
         self.man_bits.map(|m| Target::ieee(self.exp_bits, m))

@@ -143,10 +143,10 @@ fn names_errors_and_lists() {
     );
     assert_eq!(
         ids(&mut FormatId::wide_elements()),
-        [F::Fp16, F::Bf16, F::Tf32]
+        [F::Fp16, F::Bf16, F::Tf32, F::E4m3fnuz, F::E5m2fnuz, F::Fp32]
     );
     assert_eq!(ids(&mut FormatId::scales()), [F::E8m0, F::Ue4m3, F::Ue5m3]);
-    assert_eq!(FormatId::all().count(), 12);
+    assert_eq!(FormatId::all().count(), 15);
 }
 
 /// Every code (TF32: every 7th) decodes to the value of the independent decoder.
