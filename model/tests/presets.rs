@@ -325,7 +325,7 @@ fn code(r: &mut Rng, f: FormatId, center: u32) -> u32 {
     let fm = f.format();
     let (bits, eb, mb) = (fm.bits(), fm.exp_bits, fm.man_bits);
     let c = match r.below(8) {
-        0..=3 => r.next() as u32 & ((1 << bits) - 1),
+        0..=3 => r.next() as u32 & fm.code_mask(), // FP32 has 2^32 codes: no 1 << 32
         4..=5 => {
             let e = (center + r.below(5) as u32)
                 .saturating_sub(2)
