@@ -121,20 +121,21 @@ fuzz_target!(|data: &[u8]| {
     };
     let blocks = 1 + c.u8() as usize % 4;
     let k = blocks * spec.block;
+    // Code counts in u64: FP32 has 2^32 codes (a u32 count would be 0).
     let (fa, fb, fs) = (
-        spec.a_fmt.format().codes() as u32,
-        spec.b_fmt.format().codes() as u32,
-        spec.scale_fmt.format().codes() as u32,
+        spec.a_fmt.format().codes(),
+        spec.b_fmt.format().codes(),
+        spec.scale_fmt.format().codes(),
     );
     // Codes: from the input while it lasts; scales biased to the middle of their range so
     // products neither always overflow nor always vanish.
-    let a: Vec<u32> = (0..k).map(|_| c.u32() % fa).collect();
-    let b: Vec<u32> = (0..k).map(|_| c.u32() % fb).collect();
+    let a: Vec<u32> = (0..k).map(|_| (c.u32() as u64 % fa) as u32).collect();
+    let b: Vec<u32> = (0..k).map(|_| (c.u32() as u64 % fb) as u32).collect();
     let scale = |c: &mut Cursor| {
         if c.bool() {
-            c.u32() % fs
+            (c.u32() as u64 % fs) as u32
         } else {
-            (fs / 2 + c.u8() as u32 % 16).saturating_sub(8) % fs
+            ((fs / 2 + c.u8() as u64 % 16).saturating_sub(8) % fs) as u32
         }
     };
     let sa: Vec<u32> = (0..blocks).map(|_| scale(&mut c)).collect();
