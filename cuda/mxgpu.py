@@ -183,7 +183,8 @@ def _triton_kernels():
 
     @triton.jit
     def wgmma_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
-                     KS: tl.constexpr, PREC: tl.constexpr):
+                     KS: tl.constexpr, PREC: tl.constexpr, OUT: tl.constexpr):
+        # OUT = tl.float16 keeps an FP16 accumulator (wgmma .f16.f16.f16, HGMMA.*.F16).
         t = tl.program_id(0)
         om = tl.arange(0, M)
         on = tl.arange(0, N)
@@ -192,22 +193,7 @@ def _triton_kernels():
         for k0 in range(0, K, KS):
             a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
             b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
-            acc = tl.dot(a, b, acc, input_precision=PREC)
-        tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
-
-    @triton.jit
-    def wgmma16_kernel(A, B, C, D, M: tl.constexpr, N: tl.constexpr, K: tl.constexpr,
-                       KS: tl.constexpr):
-        # FP16 C and D: the accumulator stays FP16 (wgmma .f16.f16.f16, HGMMA.*.F16).
-        t = tl.program_id(0)
-        om = tl.arange(0, M)
-        on = tl.arange(0, N)
-        ok = tl.arange(0, KS)
-        acc = tl.load(C + t * M * N + om[:, None] * N + on[None, :])
-        for k0 in range(0, K, KS):
-            a = tl.load(A + t * M * K + om[:, None] * K + k0 + ok[None, :])
-            b = tl.load(B + t * N * K + on[None, :] * K + k0 + ok[:, None])
-            acc = tl.dot(a, b, acc, out_dtype=tl.float16)
+            acc = tl.dot(a, b, acc, input_precision=PREC, out_dtype=OUT)
         tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
 
     @triton.jit
@@ -231,7 +217,6 @@ def _triton_kernels():
         tl.store(D + t * M * N + om[:, None] * N + on[None, :], acc)
 
     _tri["wgmma"] = wgmma_kernel
-    _tri["wgmma16"] = wgmma16_kernel
     _tri["mxfp8"] = mxfp8_kernel
     return _tri
 
@@ -253,8 +238,10 @@ def run_wgmma(path, p):
         if not bool(((C16.float() == C) | (C.isnan() & C16.isnan())).all()):
             sys.exit(f"{path}: C values must be FP16 values (mxref gpu gen --c-fp16)")
         D16 = torch.empty_like(C16)
-        k = _triton_kernels()["wgmma16"]
-        _tri["last_wgmma"] = k[(T,)](A, B, C16, D16, M=M, N=N, K=K, KS=ks, num_warps=4)
+        import triton.language as tl
+        k = _triton_kernels()["wgmma"]
+        _tri["last_wgmma"] = k[(T,)](A, B, C16, D16, M=M, N=N, K=K, KS=ks, PREC="tf32",
+                                     OUT=tl.float16, num_warps=4)
         torch.cuda.synchronize()
         # Widened on the host by numpy, which keeps a NaN's payload (0x7FFF -> 0x7FFFE000);
         # the GPU's own F2F would return its canonical FP32 NaN and hide the FP16 bits.
@@ -263,7 +250,9 @@ def run_wgmma(path, p):
     k = _triton_kernels()["wgmma"]
     # One tl.dot per KS-wide step: wgmma m64nNk32 (FP8) or m64nNk16 (FP16/BF16) on one
     # accumulator that starts at C.
-    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, KS=ks, PREC="tf32", num_warps=4)
+    import triton.language as tl
+    _tri["last_wgmma"] = k[(T,)](A, B, C, D, M=M, N=N, K=K, KS=ks, PREC="tf32",
+                                 OUT=tl.float32, num_warps=4)
     torch.cuda.synchronize()
     return D.cpu().numpy().view(np.uint32)
 
