@@ -82,12 +82,27 @@ pub struct Dot {
     out_holds_total: bool,
     /// Take the general i128 path everywhere (tests compare it with the fast paths).
     force_generic: bool,
+    /// The pair-table path runs its AVX2 form (dot/hw/simd.rs): set only where the CPU has
+    /// AVX2, cleared by [`Dot::force_portable`].
+    simd: bool,
 }
 
 fn invalid(field: &'static str, msg: impl Into<String>) -> DotError {
     DotError::Invalid {
         field,
         msg: msg.into(),
+    }
+}
+
+/// Whether the CPU running us has AVX2 (the SIMD form of the pair-table path).
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -236,6 +251,7 @@ impl Dot {
                 Some(_) => out == Target::FP32 && n.output.subnormals,
             },
             force_generic: false,
+            simd: pair.is_some() && has_avx2(),
         })
     }
 
@@ -246,7 +262,22 @@ impl Dot {
         self.force_generic = true;
         self.exact = false;
         self.pair = None;
+        self.simd = false;
         self
+    }
+
+    /// Use the portable form of every fast path (no AVX2): for tests that check the SIMD
+    /// forms against it on an AVX2 machine. Results are identical by design.
+    #[doc(hidden)]
+    pub fn force_portable(mut self) -> Dot {
+        self.simd = false;
+        self
+    }
+
+    /// Whether this evaluator runs the AVX2 form of its fast path.
+    #[doc(hidden)]
+    pub fn uses_simd(&self) -> bool {
+        self.simd
     }
 
     pub fn spec(&self) -> &DotSpec {

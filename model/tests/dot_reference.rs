@@ -366,6 +366,11 @@ proptest! {
         let fast = dot.eval(&ops).unwrap();
         let general = dot.clone().force_generic().eval(&ops).unwrap();
         prop_assert_eq!(fast, general, "fast {:#010x} general {:#010x}", fast, general);
+        // On an AVX2 machine `fast` ran the SIMD forms; the portable ones must agree too.
+        let portable = dot.clone().force_portable();
+        prop_assert!(!portable.uses_simd());
+        let p = portable.eval(&ops).unwrap();
+        prop_assert_eq!(p, general, "portable {:#010x} general {:#010x}", p, general);
         prop_assert_eq!(dot.explain(&ops).unwrap().d, fast);
     }
 }

@@ -12,6 +12,8 @@ use crate::numerics::{
 use crate::round::{self, msb, Raw, Round, Rounded, Target};
 
 mod join;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 
 /// One non-zero term of a group, before the window cut.
 #[derive(Clone, Copy, Debug)]
@@ -184,6 +186,10 @@ pub(super) const PAIR_BUF: usize = 64;
 pub(super) struct PairLayout {
     offsets: [u8; PAIR_BUF],
     count: [u8; PAIR_BUF + 1],
+    /// `!0` where the group owns the position (every position of a contiguous group), else 0:
+    /// the SIMD look-up's lane mask.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    lanes: [u32; PAIR_BUF],
 }
 
 impl PairLayout {
@@ -192,12 +198,14 @@ impl PairLayout {
         let mut l = PairLayout {
             offsets: [0; PAIR_BUF],
             count: [0; PAIR_BUF + 1],
+            lanes: [!0; PAIR_BUF],
         };
         if let GroupLayout::Interleaved { ways, chunk, .. } = layout {
             let stride = ways * chunk;
             let mut n = 0;
             for len in 1..=PAIR_BUF {
                 let p = len - 1;
+                l.lanes[p] = if p % stride < chunk { !0 } else { 0 };
                 if p % stride < chunk {
                     l.offsets[n] = p as u8;
                     n += 1;
@@ -741,28 +749,35 @@ impl Dot {
         // Pass 1: look the products up, their exponent bytes apart, then the largest biased
         // exponent sum (0: no non-zero product): a byte maximum vectorises.
         let mut buf = [0u32; PAIR_BUF];
-        let mut ebuf = [0u8; PAIR_BUF];
         let mut nbuf = 0;
+        let mut bmax = 0;
         if ssig != 0 {
             let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
-            if g.chunk == g.stride {
-                for ((o, eo), (&x, &y)) in buf.iter_mut().zip(&mut ebuf).zip(a.iter().zip(b)) {
-                    *o = pt.get(x, y);
-                    *eo = *o as u8;
-                }
+            if self.simd {
+                // Every position from g.start, other groups' lanes zeroed.
                 nbuf = a.len();
+                bmax = self.lookup_simd(pt, a, b, &mut buf);
             } else {
-                // Interleaved: the group's positions from g.start, prepared by Dot::new.
-                let lay = &self.pair_layout;
-                nbuf = lay.count[a.len()] as usize;
-                for ((o, eo), &i) in buf.iter_mut().zip(&mut ebuf).zip(&lay.offsets[..nbuf]) {
-                    *o = pt.get(a[i as usize], b[i as usize]);
-                    *eo = *o as u8;
+                let mut ebuf = [0u8; PAIR_BUF];
+                if g.chunk == g.stride {
+                    for ((o, eo), (&x, &y)) in buf.iter_mut().zip(&mut ebuf).zip(a.iter().zip(b)) {
+                        *o = pt.get(x, y);
+                        *eo = *o as u8;
+                    }
+                    nbuf = a.len();
+                } else {
+                    // Interleaved: the group's positions from g.start, prepared by Dot::new.
+                    let lay = &self.pair_layout;
+                    nbuf = lay.count[a.len()] as usize;
+                    for ((o, eo), &i) in buf.iter_mut().zip(&mut ebuf).zip(&lay.offsets[..nbuf]) {
+                        *o = pt.get(a[i as usize], b[i as usize]);
+                        *eo = *o as u8;
+                    }
                 }
+                bmax = ebuf.iter().fold(0u8, |m, &e| m.max(e)) as u32;
             }
         }
         let terms = &buf[..nbuf];
-        let bmax = ebuf.iter().fold(0u8, |m, &e| m.max(e)) as u32;
         let mut emax = if bmax == 0 {
             i32::MIN
         } else {
@@ -790,7 +805,11 @@ impl Dot {
             // Shifts reach 64 only for products below the table's smallest: clamp only then.
             let clamp = base - pt.bmin as i32 > 63;
             let (b, mul) = (base as u32, ssig << l);
-            s64 = match (n.shifted_out == ShiftedOut::Rne, clamp) {
+            let rne = n.shifted_out == ShiftedOut::Rne;
+            s64 = match (rne, clamp) {
+                (false, _) if self.simd && (self.pair32 || mul >> 32 == 0) => {
+                    self.cut_sum_simd(&buf, nbuf, b, l, mul)
+                }
                 // Narrow enough for 32-bit lanes (twice the SIMD width), every shift < 32.
                 (false, _) if self.pair32 => match base - pt.bmin as i32 <= 31 {
                     true => cut_sum32::<false>(terms, b, l),
@@ -822,6 +841,38 @@ impl Dot {
             sum += if t.neg { -mag } else { mag };
         }
         (sum, Some(cut))
+    }
+
+    /// [`simd::lookup`] where the CPU has AVX2 (`self.simd`).
+    #[inline]
+    fn lookup_simd(&self, pt: &PairTable, a: &[u32], b: &[u32], buf: &mut [u32; PAIR_BUF]) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: `self.simd` is set only where the CPU has AVX2 (`Dot::new`), and a
+            // group spans at most PAIR_BUF positions (checked there for the pair path).
+            return unsafe { simd::lookup(pt, a, b, &self.pair_layout.lanes, buf) };
+        }
+        let _ = (pt, a, b, buf);
+        unreachable!("self.simd is false off x86-64")
+    }
+
+    /// The truncating cut sum of `buf[..n]` by [`simd::cut_sum32`] (when `pair32`) or
+    /// [`simd::cut_sum64`] (`mul` below 2^32).
+    #[inline]
+    fn cut_sum_simd(&self, buf: &[u32; PAIR_BUF], n: usize, base: u32, l: u32, mul: u64) -> i64 {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: as in `lookup_simd`: AVX2 present, n <= PAIR_BUF.
+            return unsafe {
+                if self.pair32 {
+                    simd::cut_sum32(buf, n, base, l)
+                } else {
+                    simd::cut_sum64(buf, n, base, mul as u32)
+                }
+            };
+        }
+        let _ = (buf, n, base, l, mul);
+        unreachable!("self.simd is false off x86-64")
     }
 
     /// The groups of the dot product, in evaluation order.
