@@ -136,17 +136,23 @@ fn cut_sum32<const CLAMP: bool>(entries: &[u32], base: u32, l: u32) -> i64 {
     pos as i64 - neg as i64
 }
 
-/// `x + y` rounded to `t` by [`round_normal`] when both are non-zero with significands below
-/// 2^32 and exponents at most 30 apart (the exact sum then fits an i64); `None` otherwise.
+/// `x + y` rounded to `t` by [`round_normal`] when one is zero or both are non-zero with
+/// significands below 2^32 and exponents at most 30 apart once a far smaller one is replaced
+/// by [`sticky`] (the exact sum then fits an i64); `None` otherwise.
 fn add_near(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
-    if y.is_zero() && !x.is_zero() && x.sig >> 32 == 0 {
-        // x + 0 (either sign): x rounded, as the general add does.
-        let v = x.sig as i64;
-        return round_normal(if x.neg { -v } else { v }, x.lsb, t, mode);
-    }
-    if x.is_zero() || y.is_zero() || (x.sig | y.sig) >> 32 != 0 {
+    if (x.sig | y.sig) >> 32 != 0 {
         return None;
     }
+    // x + 0 or 0 + y (either sign): the other rounded, as the general add does.
+    let (x, y) = match (x.is_zero(), y.is_zero()) {
+        (true, true) => return None,
+        (false, true) | (true, false) => {
+            let v = if x.is_zero() { y } else { x };
+            let s = v.sig as i64;
+            return round_normal(if v.neg { -s } else { s }, v.lsb, t, mode);
+        }
+        (false, false) => (sticky(x, y, t), sticky(y, x, t)),
+    };
     let lo = x.lsb.min(y.lsb);
     let (dx, dy) = (x.lsb - lo, y.lsb - lo);
     if dx > 30 || dy > 30 {
@@ -160,7 +166,27 @@ fn add_near(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
             v
         }
     };
-    round_normal(signed(x, dx) + signed(y, dy), lo, t, mode)
+    round_normal(signed(&x, dx) + signed(&y, dy), lo, t, mode)
+}
+
+/// `y`, or when `y` is far below a value `x` that `t` holds as a normal number (below `emax`)
+/// a stand-in that rounds the same in `x + y`: 2^(top(x) - m - 3) with `y`'s sign. Both lie
+/// below a quarter of x's ulp, so both sums fall strictly between `x` and its neighbour on
+/// the same side, short of the midpoint (the neighbour below a power of two is half an ulp
+/// away): RNE gives `x` for both, RZ the same neighbour or `x` by the sign alone.
+fn sticky(y: &Term, x: &Term, t: &Target) -> Term {
+    let m = t.man_bits as i32;
+    let top = x.top();
+    let fits = (x.sig >> x.sig.trailing_zeros()) >> (m + 1) == 0;
+    if y.top() + m + 3 <= top && fits && top >= t.emin && top < t.emax {
+        Term {
+            neg: y.neg,
+            sig: 1,
+            lsb: top - m - 3,
+        }
+    } else {
+        *y
+    }
 }
 
 /// FP32 bits of a non-zero value that FP32 holds exactly (no rounding, no range check
@@ -954,7 +980,15 @@ impl Dot {
             if n.scale == ScaleApply::Promote {
                 v = self.scale_fp32(ops, block, v);
             }
-            *outer = add_to(outer, &v, &Target::FP32, p.round, true);
+            *outer = match (&*outer, &v) {
+                (Acc::Float(x), Acc::Float(y)) if !self.force_generic => {
+                    add_near(x, y, &Target::FP32, p.round).map_or_else(
+                        || add_to(outer, &v, &Target::FP32, p.round, true),
+                        Acc::Float,
+                    )
+                }
+                _ => add_to(outer, &v, &Target::FP32, p.round, true),
+            };
             tr.step(|| Step::Promote {
                 block,
                 value: AccValue::of(outer),
@@ -1075,6 +1109,13 @@ impl Dot {
             return Acc::Float(Term::ZERO);
         }
         let lsb = t.lsb + scale_lsb(self.ts, xa) + scale_lsb(self.ts, xb);
+        if let (false, Ok(s)) = (self.force_generic, i64::try_from(sig)) {
+            if let Some(v) =
+                round_normal(if t.neg { -s } else { s }, lsb, &Target::FP32, Round::Rne)
+            {
+                return Acc::Float(v);
+            }
+        }
         let r = round::round(
             t.neg,
             Raw {
