@@ -71,51 +71,85 @@ impl GroupIdx {
     }
 }
 
-/// `s * 2^cut` rounded to `t` by RZ or RNE when it is non-zero and lands in `t`'s normal
-/// range; `None` otherwise (zero, other modes, subnormal or overflowing results), for the
-/// general routine. The result is normalised as [`to_acc`] makes it.
-fn round_normal(s: i64, cut: i32, t: &Target, mode: Round) -> Option<Term> {
-    let m = t.man_bits as i32;
-    if s == 0 || m > 62 {
-        return None;
-    }
-    let mag = s.unsigned_abs();
-    let msb = 63 - mag.leading_zeros() as i32;
-    let mut top = cut + msb;
-    if top < t.emin || top > t.emax {
-        return None;
-    }
-    let sig = if msb <= m {
-        mag << (m - msb)
-    } else {
-        let sh = (msb - m) as u32;
-        let kept = mag >> sh;
-        let up = match mode {
-            Round::Rz => false,
-            Round::Rne => {
-                let half = 1u64 << (sh - 1);
-                let rem = mag & ((half << 1) - 1);
-                rem > half || (rem == half && kept & 1 == 1)
+/// `s * 2^cut` rounded to `t` by RZ, RNE or round-to-odd when it is non-zero and lands in
+/// `t`'s normal range; `None` otherwise (zero, other modes, subnormal or overflowing
+/// results), for the general routine. The result is normalised as [`to_acc`] makes it.
+/// One body for i64 sums (the per-group fold) and i128 ones ([`add_wide`]).
+macro_rules! round_normal_fn {
+    ($name:ident, $s:ty, $u:ty) => {
+        fn $name(s: $s, cut: i32, t: &Target, mode: Round) -> Option<Term> {
+            const BITS: i32 = <$u>::BITS as i32;
+            let m = t.man_bits as i32;
+            if s == 0 || m > 62 {
+                return None;
             }
-            _ => return None,
-        };
-        let kept = kept + up as u64;
-        if kept >> (m + 1) != 0 {
-            // Rounded up into the next binade.
-            top += 1;
-            kept >> 1
-        } else {
-            kept
+            let mag = s.unsigned_abs();
+            let msb = BITS - 1 - mag.leading_zeros() as i32;
+            let mut top = cut + msb;
+            if top < t.emin || top > t.emax {
+                return None;
+            }
+            let sig = if msb <= m {
+                mag << (m - msb)
+            } else {
+                let sh = (msb - m) as u32;
+                let kept = mag >> sh;
+                let rem = mag & ((1 << sh) - 1);
+                let kept = match mode {
+                    Round::Rz => kept,
+                    Round::Rne => {
+                        let half = 1 << (sh - 1);
+                        kept + (rem > half || (rem == half && kept & 1 == 1)) as $u
+                    }
+                    // Jamming: the last bit set when anything was lost (no carry).
+                    Round::Odd => kept | (rem != 0) as $u,
+                    _ => return None,
+                };
+                if kept >> (m + 1) != 0 {
+                    // Rounded up into the next binade.
+                    top += 1;
+                    kept >> 1
+                } else {
+                    kept
+                }
+            } as u64;
+            if top > t.emax || (top == t.emax && sig > t.max_sig) {
+                return None;
+            }
+            Some(Term {
+                neg: s < 0,
+                sig: sig as u128,
+                lsb: top - m,
+            })
         }
     };
-    if top > t.emax || (top == t.emax && sig > t.max_sig) {
+}
+round_normal_fn!(round_normal, i64, u64);
+round_normal_fn!(round_normal_wide, i128, u128);
+
+/// `x + y` rounded to `t` by [`round_normal_wide`] when both are non-zero with significands
+/// below 2^64 and exponents at most 62 apart once a far smaller one is replaced by
+/// [`sticky`] (the exact sum then fits an i128); `None` otherwise. The general add, for the
+/// common case of an accumulator of up to 62 bits (`accumulate = separate`).
+fn add_wide(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
+    if x.is_zero() || y.is_zero() || (x.sig | y.sig) >> 64 != 0 {
         return None;
     }
-    Some(Term {
-        neg: s < 0,
-        sig: sig as u128,
-        lsb: top - m,
-    })
+    let (x, y) = sticky(x, y, t);
+    let lo = x.lsb.min(y.lsb);
+    let (dx, dy) = (x.lsb - lo, y.lsb - lo);
+    if dx > 62 || dy > 62 {
+        return None;
+    }
+    let signed = |t: &Term, d: i32| {
+        let v = (t.sig as i128) << d;
+        if t.neg {
+            -v
+        } else {
+            v
+        }
+    };
+    round_normal_wide(signed(&x, dx) + signed(&y, dy), lo, t, mode)
 }
 
 /// [`cut_sum`] truncating, in 32-bit lanes: products with no scale significand (`mul` is
@@ -151,7 +185,7 @@ fn add_near(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
             let s = v.sig as i64;
             return round_normal(if v.neg { -s } else { s }, v.lsb, t, mode);
         }
-        (false, false) => (sticky(x, y, t), sticky(y, x, t)),
+        (false, false) => sticky(x, y, t),
     };
     let lo = x.lsb.min(y.lsb);
     let (dx, dy) = (x.lsb - lo, y.lsb - lo);
@@ -169,24 +203,37 @@ fn add_near(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
     round_normal(signed(&x, dx) + signed(&y, dy), lo, t, mode)
 }
 
-/// `y`, or when `y` is far below a value `x` that `t` holds as a normal number (below `emax`)
-/// a stand-in that rounds the same in `x + y`: 2^(top(x) - m - 3) with `y`'s sign. Both lie
-/// below a quarter of x's ulp, so both sums fall strictly between `x` and its neighbour on
-/// the same side, short of the midpoint (the neighbour below a power of two is half an ulp
-/// away): RNE gives `x` for both, RZ the same neighbour or `x` by the sign alone.
-fn sticky(y: &Term, x: &Term, t: &Target) -> Term {
+/// `(x, y)` with a far smaller one replaced: when `y` is far below a value `x` that `t`
+/// holds as a normal number (below `emax`), by a stand-in that rounds the same in `x + y`:
+/// 2^(top(x) - m - 3) with `y`'s sign (and the same with the roles swapped). Both lie below a
+/// quarter of x's ulp, so both sums fall strictly between `x` and its neighbour on the same
+/// side, short of the midpoint (the neighbour below a power of two is half an ulp away):
+/// RNE gives `x` for both, RZ the same neighbour or `x` by the sign alone, and round-to-odd
+/// that one with its last bit set, both inexact.
+#[inline]
+fn sticky(x: &Term, y: &Term, t: &Target) -> (Term, Term) {
     let m = t.man_bits as i32;
-    let top = x.top();
-    let fits = (x.sig >> x.sig.trailing_zeros()) >> (m + 1) == 0;
-    if y.top() + m + 3 <= top && fits && top >= t.emin && top < t.emax {
-        Term {
-            neg: y.neg,
+    let (tx, ty) = (x.top(), y.top());
+    let stand_in = |big: &Term, top: i32, small: &Term| {
+        // `big` is a normal value of `t`: in range, at most m + 1 significant bits.
+        let fits =
+            top >= t.emin && top < t.emax && (big.sig >> big.sig.trailing_zeros()) >> (m + 1) == 0;
+        fits.then_some(Term {
+            neg: small.neg,
             sig: 1,
             lsb: top - m - 3,
+        })
+    };
+    if ty + m + 3 <= tx {
+        if let Some(y) = stand_in(x, tx, y) {
+            return (*x, y);
         }
-    } else {
-        *y
+    } else if tx + m + 3 <= ty {
+        if let Some(x) = stand_in(y, ty, x) {
+            return (x, *y);
+        }
     }
+    (*x, *y)
 }
 
 /// FP32 bits of a non-zero value that FP32 holds exactly (no rounding, no range check
@@ -741,6 +788,13 @@ impl Dot {
                 };
                 to_acc(neg, r, &t, n.acc.subnormals)
             }
+            // Separate accumulation: the exact sum of two values rounded directly when it
+            // lands in the normal range.
+            (Acc::Float(x), Some(t)) if !self.force_generic => add_wide(x, &gsum, &t, n.acc.round)
+                .map_or_else(
+                    || add_to(&*acc, &Acc::Float(gsum), &t, n.acc.round, n.acc.subnormals),
+                    Acc::Float,
+                ),
             (a, Some(t)) => add_to(a, &Acc::Float(gsum), &t, n.acc.round, n.acc.subnormals),
             (_, None) => unreachable!("validated: fused needs a finite accumulator"),
         };
