@@ -65,6 +65,9 @@ impl GroupIdx {
         }
     }
     fn len(&self) -> usize {
+        if self.chunk == self.stride {
+            return self.end.saturating_sub(self.start);
+        }
         let mut n = 0;
         self.for_each(|_| n += 1);
         n
@@ -732,6 +735,7 @@ impl Dot {
     }
 
     /// Fold a group's cut sum `sum * 2^cut` into the accumulator.
+    #[inline(always)]
     fn fold(&self, acc: &mut Acc, sum: i128, cut: i32, fused: bool) {
         let n = &self.numerics;
         // Fused, a non-zero i64 sum landing in the accumulator's normal range, RZ or RNE: the
@@ -805,7 +809,7 @@ impl Dot {
     /// exponent sums. Pass 1 looks the products up into a buffer and finds the largest
     /// biased exponent sum, pass 2 cuts and sums them in an i64. Returns the sum and the cut
     /// (None if the group has no non-zero term).
-    #[inline]
+    #[inline(always)]
     fn window_sum_pair(
         &self,
         ops: &Operands,
@@ -956,6 +960,7 @@ impl Dot {
     }
 
     /// The groups of the dot product, in evaluation order.
+    #[inline(always)]
     fn groups(&self, k: usize, mut f: impl FnMut(GroupIdx)) {
         let n = &self.numerics;
         let group = if n.group == 0 { k.max(1) } else { n.group };
@@ -992,6 +997,27 @@ impl Dot {
     }
 
     pub(super) fn hw_dot<T: Trace>(&self, ops: &Operands, tr: &mut T) -> Out {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd && !T::ACTIVE {
+            // SAFETY: `self.simd` is set only where the CPU has AVX2 (`Dot::new`).
+            return unsafe { self.hw_dot_avx2(ops) };
+        }
+        self.hw_dot_body(ops, tr)
+    }
+
+    /// [`Dot::hw_dot_body`] compiled for AVX2, the SIMD group kernels inlined into it.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn hw_dot_avx2(&self, ops: &Operands) -> Out {
+        self.hw_dot_body(ops, &mut NoTrace)
+    }
+
+    /// The whole evaluation: groups, promotion, output rounding, C at the end.
+    #[inline(always)]
+    fn hw_dot_body<T: Trace>(&self, ops: &Operands, tr: &mut T) -> Out {
         let n = &self.numerics;
         let k = ops.a.len();
         let c = decode_f32(ops.c);
@@ -1049,8 +1075,22 @@ impl Dot {
             });
         };
         let mut gi = 0;
+        // The pair-table path, its steps inlined here (see `group`).
+        let pair = match (T::ACTIVE, self.pair, &n.join, n.window_bits) {
+            (false, Some(pt), None, Some(w)) => Some((pt, w)),
+            _ => None,
+        };
+        let fused = n.accumulate == Accumulate::Fused;
         self.groups(k, |g| {
-            self.group(ops, &g, &mut acc, gi, tr);
+            match pair {
+                Some((pt, w)) => {
+                    let (sum, cut) = self.window_sum_pair(ops, &g, w, &acc, fused, pt);
+                    if let Some(cut) = cut {
+                        self.fold(&mut acc, sum, cut, fused);
+                    }
+                }
+                None => self.group(ops, &g, &mut acc, gi, tr),
+            }
             gi += 1;
             if let Some(p) = n.promote {
                 let len = g.len();

@@ -15,6 +15,7 @@ use crate::elem::PairTable;
 ///
 /// # Safety
 /// The CPU must have AVX2; `a.len() == b.len() <= PAIR_BUF`.
+#[inline]
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn lookup(
     pt: &PairTable,
@@ -75,6 +76,7 @@ pub(super) unsafe fn lookup(
 ///
 /// # Safety
 /// The CPU must have AVX2; `n <= PAIR_BUF`.
+#[inline]
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn cut_sum32(buf: &[u32; PAIR_BUF], n: usize, base: u32, l: u32) -> i64 {
     debug_assert!(n <= PAIR_BUF);
@@ -104,6 +106,7 @@ pub(super) unsafe fn cut_sum32(buf: &[u32; PAIR_BUF], n: usize, base: u32, l: u3
 ///
 /// # Safety
 /// The CPU must have AVX2; `n <= PAIR_BUF`.
+#[inline]
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn cut_sum64(buf: &[u32; PAIR_BUF], n: usize, base: u32, mul: u32) -> i64 {
     debug_assert!(n <= PAIR_BUF);
