@@ -374,3 +374,35 @@ proptest! {
         prop_assert_eq!(dot.explain(&ops).unwrap().d, fast);
     }
 }
+
+/// A subnormal accumulator joins a group at the accumulator's emin under nominal alignment
+/// (spec/numerics.md): with C = 2^-149 and one product -2^-160, the window of 25 bits below
+/// 2^-126 cuts the product to zero and D = C. Aligned at C's own leading bit instead, the
+/// product would survive and RZ would give +0. Checked on the SIMD, portable and general paths.
+#[test]
+fn subnormal_accumulator_aligns_at_emin() {
+    let spec = DotSpec {
+        a_fmt: FormatId::E4m3,
+        b_fmt: FormatId::E4m3,
+        scale_fmt: FormatId::E8m0,
+        block: 32,
+    };
+    let (mut a, mut b) = (vec![0u32; 32], vec![0u32; 32]);
+    (a[0], b[0]) = (0x38, 0xb8); // 1.0 x -1.0
+    let s = [127 - 80]; // 2^-80 each
+    let ops = Operands {
+        a: &a,
+        b: &b,
+        sa: &s,
+        sb: &s,
+        c: 0x0000_0001,
+    };
+    let dot = Dot::new(spec, &preset("blackwell-tcgen05-f8f6f4").unwrap()).unwrap();
+    for d in [
+        dot.clone(),
+        dot.clone().force_portable(),
+        dot.clone().force_generic(),
+    ] {
+        assert_eq!(d.eval(&ops).unwrap(), 0x0000_0001);
+    }
+}

@@ -959,6 +959,100 @@ impl Dot {
         unreachable!("self.simd is false off x86-64")
     }
 
+    /// Every group of a fused FP accumulator without promotion on the pair path's SIMD form
+    /// (`self.simd`), truncating: the steps of [`Dot::window_sum_pair`] and [`Dot::fold`] with the
+    /// per-dot quantities computed once and the accumulator held as a `Term` while
+    /// [`round_normal`] can round it (else the general fold takes over for that group).
+    #[inline(always)]
+    fn pair_fused(&self, ops: &Operands, pt: &PairTable, w: u32, acc: &mut Acc) {
+        let n = &self.numerics;
+        let Some(t) = self.acc else {
+            unreachable!("validated: fused needs a finite accumulator")
+        };
+        let mode = n.acc.round;
+        let scaled = n.scale == ScaleApply::Product;
+        let m_all = (self.ta.man_bits + self.tb.man_bits) as i32
+            + if scaled {
+                2 * self.ts.man_bits as i32
+            } else {
+                0
+            };
+        let l = (w as i32 - m_all).max(0) as u32;
+        let align_min = n.align_min_exp.unwrap_or(i32::MIN);
+        // `acc_align`: a subnormal accumulator aligns at emin under nominal alignment.
+        let acc_min = match n.align {
+            Align::Nominal => t.emin,
+            Align::Leading => i32::MIN,
+        };
+        let mut buf = [0u32; PAIR_BUF];
+        self.groups(ops.a.len(), |g| {
+            let blk = g.start / self.spec.block;
+            let (ssig, se) = if scaled {
+                let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+                (s.sig as u64 * t.sig as u64, s.e + t.e)
+            } else {
+                (1, 0)
+            };
+            let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
+            let bmax = if ssig != 0 {
+                self.lookup_simd(pt, a, b, &mut buf)
+            } else {
+                0
+            };
+            let at = match acc {
+                Acc::Float(at) => *at,
+                _ => Term::ZERO,
+            };
+            let acc_e = if at.is_zero() {
+                i32::MIN
+            } else {
+                at.top().max(acc_min)
+            };
+            let emax = match bmax {
+                0 => i32::MIN,
+                _ => bmax as i32 - PAIR_BIAS + se,
+            }
+            .max(acc_e);
+            if emax == i32::MIN || !matches!(acc, Acc::Float(_)) {
+                if !matches!(acc, Acc::Float(_)) {
+                    // Inf or NaN: the general steps.
+                    let (sum, cut) = self.window_sum_pair(ops, &g, w, acc, true, pt);
+                    if let Some(cut) = cut {
+                        self.fold(acc, sum, cut, true);
+                    }
+                }
+                return;
+            }
+            let cut = emax.max(align_min) - w as i32;
+            let base = cut - se + m_all + PAIR_BIAS + l as i32;
+            let mut s = 0i64;
+            // base - bmax >= m_all - w + l >= 0; at 64 or more every product is cut to zero.
+            if bmax != 0 && base - (bmax as i32) < 64 {
+                let mul = ssig << l;
+                s = if self.pair32 || mul >> 32 == 0 {
+                    self.cut_sum_simd(&buf, a.len(), base as u32, l, mul)
+                } else {
+                    cut_sum::<false, true>(&buf[..a.len()], base as u32, mul)
+                };
+            }
+            if !at.is_zero() {
+                // The accumulator cut like a product: its top is at most emax, so it is
+                // below 2^(w + 1) at the cut.
+                let sh = cut - at.lsb;
+                let mag = if sh <= 0 {
+                    (at.sig as u64) << -sh
+                } else {
+                    (at.sig as u64).checked_shr(sh as u32).unwrap_or(0)
+                } as i64;
+                s += if at.neg { -mag } else { mag };
+            }
+            match round_normal(s, cut, &t, mode) {
+                Some(v) => *acc = Acc::Float(v),
+                None => self.fold(acc, s as i128, cut, true),
+            }
+        });
+    }
+
     /// The groups of the dot product, in evaluation order.
     #[inline(always)]
     fn groups(&self, k: usize, mut f: impl FnMut(GroupIdx)) {
@@ -1081,27 +1175,38 @@ impl Dot {
             _ => None,
         };
         let fused = n.accumulate == Accumulate::Fused;
-        self.groups(k, |g| {
-            match pair {
-                Some((pt, w)) => {
-                    let (sum, cut) = self.window_sum_pair(ops, &g, w, &acc, fused, pt);
-                    if let Some(cut) = cut {
-                        self.fold(&mut acc, sum, cut, fused);
+        if let (Some((pt, w)), None, true, true) = (
+            pair,
+            n.promote,
+            fused,
+            self.simd
+                && n.shifted_out == ShiftedOut::Truncate
+                && self.acc.is_some_and(|t| t.man_bits <= 62),
+        ) {
+            self.pair_fused(ops, pt, w, &mut acc);
+        } else {
+            self.groups(k, |g| {
+                match pair {
+                    Some((pt, w)) => {
+                        let (sum, cut) = self.window_sum_pair(ops, &g, w, &acc, fused, pt);
+                        if let Some(cut) = cut {
+                            self.fold(&mut acc, sum, cut, fused);
+                        }
+                    }
+                    None => self.group(ops, &g, &mut acc, gi, tr),
+                }
+                gi += 1;
+                if let Some(p) = n.promote {
+                    let len = g.len();
+                    done += len;
+                    since += len;
+                    if since >= p.every {
+                        promote(&mut acc, &mut outer, (done - 1) / self.spec.block, tr);
+                        since = 0;
                     }
                 }
-                None => self.group(ops, &g, &mut acc, gi, tr),
-            }
-            gi += 1;
-            if let Some(p) = n.promote {
-                let len = g.len();
-                done += len;
-                since += len;
-                if since >= p.every {
-                    promote(&mut acc, &mut outer, (done - 1) / self.spec.block, tr);
-                    since = 0;
-                }
-            }
-        });
+            });
+        }
         let total = if n.promote.is_some() {
             if since > 0 {
                 promote(&mut acc, &mut outer, (k.max(1) - 1) / self.spec.block, tr);
