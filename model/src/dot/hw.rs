@@ -964,7 +964,14 @@ impl Dot {
     /// per-dot quantities computed once and the accumulator held as a `Term` while
     /// [`round_normal`] can round it (else the general fold takes over for that group).
     #[inline(always)]
-    fn pair_fused(&self, ops: &Operands, pt: &PairTable, w: u32, acc: &mut Acc) {
+    fn pair_fused(
+        &self,
+        ops: &Operands,
+        pt: &PairTable,
+        w: u32,
+        acc: &mut Acc,
+        mut after: impl FnMut(&GroupIdx, &mut Acc),
+    ) {
         let n = &self.numerics;
         let Some(t) = self.acc else {
             unreachable!("validated: fused needs a finite accumulator")
@@ -985,7 +992,7 @@ impl Dot {
             Align::Leading => i32::MIN,
         };
         let mut buf = [0u32; PAIR_BUF];
-        self.groups(ops.a.len(), |g| {
+        let mut group = |g: &GroupIdx, acc: &mut Acc| {
             let blk = g.start / self.spec.block;
             let (ssig, se) = if scaled {
                 let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
@@ -1016,7 +1023,7 @@ impl Dot {
             if emax == i32::MIN || !matches!(acc, Acc::Float(_)) {
                 if !matches!(acc, Acc::Float(_)) {
                     // Inf or NaN: the general steps.
-                    let (sum, cut) = self.window_sum_pair(ops, &g, w, acc, true, pt);
+                    let (sum, cut) = self.window_sum_pair(ops, g, w, acc, true, pt);
                     if let Some(cut) = cut {
                         self.fold(acc, sum, cut, true);
                     }
@@ -1050,6 +1057,10 @@ impl Dot {
                 Some(v) => *acc = Acc::Float(v),
                 None => self.fold(acc, s as i128, cut, true),
             }
+        };
+        self.groups(ops.a.len(), |g| {
+            group(&g, acc);
+            after(&g, acc);
         });
     }
 
@@ -1169,21 +1180,32 @@ impl Dot {
             });
         };
         let mut gi = 0;
+        // After each group: promotion every `p.every` products.
+        let mut after = |g: &GroupIdx, acc: &mut Acc, outer: &mut Acc, tr: &mut T| {
+            if let Some(p) = n.promote {
+                let len = g.len();
+                done += len;
+                since += len;
+                if since >= p.every {
+                    promote(acc, outer, (done - 1) / self.spec.block, tr);
+                    since = 0;
+                }
+            }
+        };
         // The pair-table path, its steps inlined here (see `group`).
         let pair = match (T::ACTIVE, self.pair, &n.join, n.window_bits) {
             (false, Some(pt), None, Some(w)) => Some((pt, w)),
             _ => None,
         };
         let fused = n.accumulate == Accumulate::Fused;
-        if let (Some((pt, w)), None, true, true) = (
+        if let (Some((pt, w)), true) = (
             pair,
-            n.promote,
-            fused,
-            self.simd
+            fused
+                && self.simd
                 && n.shifted_out == ShiftedOut::Truncate
                 && self.acc.is_some_and(|t| t.man_bits <= 62),
         ) {
-            self.pair_fused(ops, pt, w, &mut acc);
+            self.pair_fused(ops, pt, w, &mut acc, |g, acc| after(g, acc, &mut outer, tr));
         } else {
             self.groups(k, |g| {
                 match pair {
@@ -1196,15 +1218,7 @@ impl Dot {
                     None => self.group(ops, &g, &mut acc, gi, tr),
                 }
                 gi += 1;
-                if let Some(p) = n.promote {
-                    let len = g.len();
-                    done += len;
-                    since += len;
-                    if since >= p.every {
-                        promote(&mut acc, &mut outer, (done - 1) / self.spec.block, tr);
-                        since = 0;
-                    }
-                }
+                after(&g, &mut acc, &mut outer, tr);
             });
         }
         let total = if n.promote.is_some() {
