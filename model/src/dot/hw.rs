@@ -266,7 +266,15 @@ pub(super) struct PairLayout {
     /// the SIMD look-up's lane mask.
     #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     lanes: [u32; PAIR_BUF],
+    /// Interleaved layouts: per way, `!0` at the positions of a span (from its start) that
+    /// the way's group owns, for the SIMD path, which looks a span up once for all its ways.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    ways: Vec<[u32; PAIR_BUF]>,
 }
+
+/// Every lane live: the look-up of a whole span.
+#[cfg(target_arch = "x86_64")]
+const ALL_LANES: [u32; PAIR_BUF] = [!0; PAIR_BUF];
 
 impl PairLayout {
     /// Runs of `chunk` positions every `stride` (the same for every group of a layout).
@@ -275,8 +283,12 @@ impl PairLayout {
             offsets: [0; PAIR_BUF],
             count: [0; PAIR_BUF + 1],
             lanes: [!0; PAIR_BUF],
+            ways: Vec::new(),
         };
         if let GroupLayout::Interleaved { ways, chunk, .. } = layout {
+            l.ways = (0..ways)
+                .map(|w| std::array::from_fn(|p| if (p / chunk) % ways == w { !0 } else { 0 }))
+                .collect();
             let stride = ways * chunk;
             let mut n = 0;
             for len in 1..=PAIR_BUF {
@@ -940,6 +952,42 @@ impl Dot {
         unreachable!("self.simd is false off x86-64")
     }
 
+    /// [`simd::lookup`] of every position of `a`, `b` (a whole span of interleaved groups).
+    #[inline]
+    fn lookup_span_simd(
+        &self,
+        pt: &PairTable,
+        a: &[u32],
+        b: &[u32],
+        buf: &mut [u32; PAIR_BUF],
+    ) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: as in `lookup_simd`: AVX2 present, a span of at most PAIR_BUF.
+            return unsafe { simd::lookup(pt, a, b, &ALL_LANES, buf) };
+        }
+        let _ = (pt, a, b, buf);
+        unreachable!("self.simd is false off x86-64")
+    }
+
+    /// [`simd::mask_max`]: one way's entries of a span looked up by `lookup_span_simd`.
+    #[inline]
+    fn mask_max_simd(
+        &self,
+        full: &[u32; PAIR_BUF],
+        n: usize,
+        way: usize,
+        buf: &mut [u32; PAIR_BUF],
+    ) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: as in `lookup_simd`: AVX2 present, n <= PAIR_BUF.
+            return unsafe { simd::mask_max(full, n, &self.pair_layout.ways[way], buf) };
+        }
+        let _ = (full, n, way, buf);
+        unreachable!("self.simd is false off x86-64")
+    }
+
     /// The truncating cut sum of `buf[..n]` by [`simd::cut_sum32`] (when `pair32`) or
     /// [`simd::cut_sum64`] (`mul` below 2^32).
     #[inline]
@@ -991,21 +1039,23 @@ impl Dot {
             Align::Nominal => t.emin,
             Align::Leading => i32::MIN,
         };
-        let mut buf = [0u32; PAIR_BUF];
-        let mut group = |g: &GroupIdx, acc: &mut Acc| {
-            let blk = g.start / self.spec.block;
-            let (ssig, se) = if scaled {
+        // The block's scale significand product and exponent sum.
+        let scale = |start: usize| {
+            if scaled {
+                let blk = start / self.spec.block;
                 let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
                 (s.sig as u64 * t.sig as u64, s.e + t.e)
             } else {
                 (1, 0)
-            };
-            let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
-            let bmax = if ssig != 0 {
-                self.lookup_simd(pt, a, b, &mut buf)
-            } else {
-                0
-            };
+            }
+        };
+        // One group from its entries `buf[..nb]` and their largest biased exponent sum.
+        let finish = |g: &GroupIdx,
+                      acc: &mut Acc,
+                      buf: &[u32; PAIR_BUF],
+                      nb: usize,
+                      bmax: u32,
+                      (ssig, se): (u64, i32)| {
             let at = match acc {
                 Acc::Float(at) => *at,
                 _ => Term::ZERO,
@@ -1037,9 +1087,9 @@ impl Dot {
             if bmax != 0 && base - (bmax as i32) < 64 {
                 let mul = ssig << l;
                 s = if self.pair32 || mul >> 32 == 0 {
-                    self.cut_sum_simd(&buf, a.len(), base as u32, l, mul)
+                    self.cut_sum_simd(buf, nb, base as u32, l, mul)
                 } else {
-                    cut_sum::<false, true>(&buf[..a.len()], base as u32, mul)
+                    cut_sum::<false, true>(&buf[..nb], base as u32, mul)
                 };
             }
             if !at.is_zero() {
@@ -1058,10 +1108,50 @@ impl Dot {
                 None => self.fold(acc, s as i128, cut, true),
             }
         };
-        self.groups(ops.a.len(), |g| {
-            group(&g, acc);
-            after(&g, acc);
-        });
+        let k = ops.a.len();
+        let mut buf = [0u32; PAIR_BUF];
+        match n.group_layout {
+            GroupLayout::Interleaved { ways, span, chunk } => {
+                // Each span looked up once; each way's group masks its positions out of it.
+                let mut full = [0u32; PAIR_BUF];
+                let mut s = 0;
+                while s < k {
+                    let end = (s + span).min(k);
+                    let sc = scale(s);
+                    let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
+                    if sc.0 != 0 {
+                        self.lookup_span_simd(pt, a, b, &mut full);
+                    }
+                    for way in 0..ways {
+                        let g = GroupIdx {
+                            start: s + way * chunk,
+                            end,
+                            chunk,
+                            stride: ways * chunk,
+                        };
+                        let bmax = if sc.0 != 0 {
+                            self.mask_max_simd(&full, a.len(), way, &mut buf)
+                        } else {
+                            0
+                        };
+                        finish(&g, acc, &buf, a.len(), bmax, sc);
+                        after(&g, acc);
+                    }
+                    s = end;
+                }
+            }
+            GroupLayout::Contiguous => self.groups(k, |g| {
+                let sc = scale(g.start);
+                let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
+                let bmax = if sc.0 != 0 {
+                    self.lookup_simd(pt, a, b, &mut buf)
+                } else {
+                    0
+                };
+                finish(&g, acc, &buf, a.len(), bmax, sc);
+                after(&g, acc);
+            }),
+        }
     }
 
     /// The groups of the dot product, in evaluation order.

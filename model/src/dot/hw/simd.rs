@@ -62,13 +62,36 @@ pub(super) unsafe fn lookup(
         emax = _mm256_max_epu32(emax, _mm256_and_si256(e, byte));
         i += 8;
     }
-    let m = _mm_max_epu32(
-        _mm256_castsi256_si128(emax),
-        _mm256_extracti128_si256(emax, 1),
-    );
-    let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b01_00_11_10));
-    let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b10_11_00_01));
-    _mm_cvtsi128_si32(m) as u32
+    hmax32(emax)
+}
+
+/// `out = full & mask` over `n` entries rounded up to whole vectors, and the largest biased
+/// exponent sum among them (0: none is non-zero): one way's group of a span.
+///
+/// # Safety
+/// The CPU must have AVX2; `n <= PAIR_BUF`.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn mask_max(
+    full: &[u32; PAIR_BUF],
+    n: usize,
+    mask: &[u32; PAIR_BUF],
+    out: &mut [u32; PAIR_BUF],
+) -> u32 {
+    debug_assert!(n <= PAIR_BUF);
+    let byte = _mm256_set1_epi32(0xff);
+    let mut emax = _mm256_setzero_si256();
+    let mut i = 0;
+    while i < n {
+        let e = _mm256_and_si256(
+            _mm256_loadu_si256(full.as_ptr().add(i) as *const __m256i),
+            _mm256_loadu_si256(mask.as_ptr().add(i) as *const __m256i),
+        );
+        _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, e);
+        emax = _mm256_max_epu32(emax, _mm256_and_si256(e, byte));
+        i += 8;
+    }
+    hmax32(emax)
 }
 
 /// [`super::cut_sum32`] over `buf[..n]` rounded up to whole vectors (the extra lanes are
@@ -145,4 +168,13 @@ unsafe fn hsum32(v: __m256i) -> u32 {
     let h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0b01_00_11_10));
     let h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0b10_11_00_01));
     _mm_cvtsi128_si32(h) as u32
+}
+
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn hmax32(v: __m256i) -> u32 {
+    let m = _mm_max_epu32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b01_00_11_10));
+    let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b10_11_00_01));
+    _mm_cvtsi128_si32(m) as u32
 }
