@@ -272,6 +272,21 @@ pub(super) struct PairLayout {
     ways: Vec<[u32; PAIR_BUF]>,
 }
 
+/// The per-dot quantities of [`Dot::pair_fused`].
+struct PairK {
+    /// The accumulator format and its rounding.
+    t: Target,
+    mode: Round,
+    /// Fraction bits of a product (scale significands included when they multiply in).
+    m_all: i32,
+    w: i32,
+    /// Products shift left by `l` before the cut, so that no shift is negative.
+    l: u32,
+    align_min: i32,
+    /// The least alignment exponent of a non-zero accumulator.
+    acc_min: i32,
+}
+
 /// Every lane live: the look-up of a whole span.
 #[cfg(target_arch = "x86_64")]
 const ALL_LANES: [u32; PAIR_BUF] = [!0; PAIR_BUF];
@@ -1007,10 +1022,11 @@ impl Dot {
         unreachable!("self.simd is false off x86-64")
     }
 
-    /// Every group of a fused FP accumulator without promotion on the pair path's SIMD form
-    /// (`self.simd`), truncating: the steps of [`Dot::window_sum_pair`] and [`Dot::fold`] with the
-    /// per-dot quantities computed once and the accumulator held as a `Term` while
-    /// [`round_normal`] can round it (else the general fold takes over for that group).
+    /// Every group of a fused FP accumulator on the pair path's SIMD form (`self.simd`),
+    /// truncating: the steps of [`Dot::window_sum_pair`] and [`Dot::fold`] with the per-dot
+    /// quantities computed once, plain loops (no closures, so that everything inlines), and
+    /// the accumulator cut in an i64 and rounded by [`round_normal`] (else the general fold
+    /// takes over for that group). `after` runs after each group (promotion).
     #[inline(always)]
     fn pair_fused(
         &self,
@@ -1024,7 +1040,6 @@ impl Dot {
         let Some(t) = self.acc else {
             unreachable!("validated: fused needs a finite accumulator")
         };
-        let mode = n.acc.round;
         let scaled = n.scale == ScaleApply::Product;
         let m_all = (self.ta.man_bits + self.tb.man_bits) as i32
             + if scaled {
@@ -1032,83 +1047,34 @@ impl Dot {
             } else {
                 0
             };
-        let l = (w as i32 - m_all).max(0) as u32;
-        let align_min = n.align_min_exp.unwrap_or(i32::MIN);
-        // `acc_align`: a subnormal accumulator aligns at emin under nominal alignment.
-        let acc_min = match n.align {
-            Align::Nominal => t.emin,
-            Align::Leading => i32::MIN,
-        };
-        // The block's scale significand product and exponent sum.
-        let scale = |start: usize| {
-            if scaled {
-                let blk = start / self.spec.block;
-                let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
-                (s.sig as u64 * t.sig as u64, s.e + t.e)
-            } else {
-                (1, 0)
-            }
-        };
-        // One group from its entries `buf[..nb]` and their largest biased exponent sum.
-        let finish = |g: &GroupIdx,
-                      acc: &mut Acc,
-                      buf: &[u32; PAIR_BUF],
-                      nb: usize,
-                      bmax: u32,
-                      (ssig, se): (u64, i32)| {
-            let at = match acc {
-                Acc::Float(at) => *at,
-                _ => Term::ZERO,
-            };
-            let acc_e = if at.is_zero() {
-                i32::MIN
-            } else {
-                at.top().max(acc_min)
-            };
-            let emax = match bmax {
-                0 => i32::MIN,
-                _ => bmax as i32 - PAIR_BIAS + se,
-            }
-            .max(acc_e);
-            if emax == i32::MIN || !matches!(acc, Acc::Float(_)) {
-                if !matches!(acc, Acc::Float(_)) {
-                    // Inf or NaN: the general steps.
-                    let (sum, cut) = self.window_sum_pair(ops, g, w, acc, true, pt);
-                    if let Some(cut) = cut {
-                        self.fold(acc, sum, cut, true);
-                    }
-                }
-                return;
-            }
-            let cut = emax.max(align_min) - w as i32;
-            let base = cut - se + m_all + PAIR_BIAS + l as i32;
-            let mut s = 0i64;
-            // base - bmax >= m_all - w + l >= 0; at 64 or more every product is cut to zero.
-            if bmax != 0 && base - (bmax as i32) < 64 {
-                let mul = ssig << l;
-                s = if self.pair32 || mul >> 32 == 0 {
-                    self.cut_sum_simd(buf, nb, base as u32, l, mul)
-                } else {
-                    cut_sum::<false, true>(&buf[..nb], base as u32, mul)
-                };
-            }
-            if !at.is_zero() {
-                // The accumulator cut like a product: its top is at most emax, so it is
-                // below 2^(w + 1) at the cut.
-                let sh = cut - at.lsb;
-                let mag = if sh <= 0 {
-                    (at.sig as u64) << -sh
-                } else {
-                    (at.sig as u64).checked_shr(sh as u32).unwrap_or(0)
-                } as i64;
-                s += if at.neg { -mag } else { mag };
-            }
-            match round_normal(s, cut, &t, mode) {
-                Some(v) => *acc = Acc::Float(v),
-                None => self.fold(acc, s as i128, cut, true),
-            }
+        let pk = PairK {
+            t,
+            mode: n.acc.round,
+            m_all,
+            w: w as i32,
+            l: (w as i32 - m_all).max(0) as u32,
+            align_min: n.align_min_exp.unwrap_or(i32::MIN),
+            // `acc_align`: a subnormal accumulator aligns at emin under nominal alignment.
+            acc_min: match n.align {
+                Align::Nominal => t.emin,
+                Align::Leading => i32::MIN,
+            },
         };
         let k = ops.a.len();
+        let bs = self.spec.block;
+        let shift = bs.is_power_of_two().then(|| bs.trailing_zeros());
+        // The block's scale significand product and exponent sum.
+        let scale = |start: usize| -> (u64, i32) {
+            if !scaled {
+                return (1, 0);
+            }
+            let blk = match shift {
+                Some(sh) => start >> sh,
+                None => start / bs,
+            };
+            let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+            (s.sig as u64 * t.sig as u64, s.e + t.e)
+        };
         let mut buf = [0u32; PAIR_BUF];
         match n.group_layout {
             GroupLayout::Interleaved { ways, span, chunk } => {
@@ -1134,23 +1100,104 @@ impl Dot {
                         } else {
                             0
                         };
-                        finish(&g, acc, &buf, a.len(), bmax, sc);
+                        self.pair_finish(&pk, ops, pt, &g, acc, &buf, a.len(), bmax, sc);
                         after(&g, acc);
                     }
                     s = end;
                 }
             }
-            GroupLayout::Contiguous => self.groups(k, |g| {
-                let sc = scale(g.start);
-                let (a, b) = (&ops.a[g.start..g.end], &ops.b[g.start..g.end]);
-                let bmax = if sc.0 != 0 {
-                    self.lookup_simd(pt, a, b, &mut buf)
-                } else {
-                    0
-                };
-                finish(&g, acc, &buf, a.len(), bmax, sc);
-                after(&g, acc);
-            }),
+            GroupLayout::Contiguous => {
+                let group = if n.group == 0 { k.max(1) } else { n.group };
+                let mut s = 0;
+                while s < k {
+                    let end = (s + group).min(k);
+                    let g = GroupIdx {
+                        start: s,
+                        end,
+                        chunk: end - s,
+                        stride: end - s,
+                    };
+                    let sc = scale(s);
+                    let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
+                    let bmax = if sc.0 != 0 {
+                        self.lookup_simd(pt, a, b, &mut buf)
+                    } else {
+                        0
+                    };
+                    self.pair_finish(&pk, ops, pt, &g, acc, &buf, a.len(), bmax, sc);
+                    after(&g, acc);
+                    s = end;
+                }
+            }
+        }
+    }
+
+    /// One group of [`Dot::pair_fused`] from its entries `buf[..nb]`, their largest biased
+    /// exponent sum `bmax` and the block's scale product `ssig`, exponent sum `se`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn pair_finish(
+        &self,
+        pk: &PairK,
+        ops: &Operands,
+        pt: &PairTable,
+        g: &GroupIdx,
+        acc: &mut Acc,
+        buf: &[u32; PAIR_BUF],
+        nb: usize,
+        bmax: u32,
+        (ssig, se): (u64, i32),
+    ) {
+        let at = match acc {
+            Acc::Float(at) => *at,
+            _ => {
+                // Inf or NaN: the general steps.
+                let (sum, cut) = self.window_sum_pair(ops, g, pk.w as u32, acc, true, pt);
+                if let Some(cut) = cut {
+                    self.fold(acc, sum, cut, true);
+                }
+                return;
+            }
+        };
+        let acc_e = if at.is_zero() {
+            i32::MIN
+        } else {
+            at.top().max(pk.acc_min)
+        };
+        let emax = match bmax {
+            0 => i32::MIN,
+            _ => bmax as i32 - PAIR_BIAS + se,
+        }
+        .max(acc_e);
+        if emax == i32::MIN {
+            return;
+        }
+        let cut = emax.max(pk.align_min) - pk.w;
+        let base = cut - se + pk.m_all + PAIR_BIAS + pk.l as i32;
+        let mut s = 0i64;
+        // base - bmax >= m_all - w + l >= 0; at 64 or more every product is cut to zero.
+        if bmax != 0 && base - (bmax as i32) < 64 {
+            let mul = ssig << pk.l;
+            s = if self.pair32 || mul >> 32 == 0 {
+                self.cut_sum_simd(buf, nb, base as u32, pk.l, mul)
+            } else {
+                cut_sum::<false, true>(&buf[..nb], base as u32, mul)
+            };
+        }
+        if !at.is_zero() {
+            // The accumulator cut like a product: its top is at most emax, so it is below
+            // 2^(w + 1) at the cut.
+            let sh = cut - at.lsb;
+            let mag = if sh <= 0 {
+                (at.sig as u64) << -sh
+            } else {
+                (at.sig as u64).checked_shr(sh as u32).unwrap_or(0)
+            } as i64;
+            s += if at.neg { -mag } else { mag };
+        }
+        match round_normal(s, cut, &pk.t, pk.mode) {
+            Some(v) => *acc = Acc::Float(v),
+            None => self.fold(acc, s as i128, cut, true),
         }
     }
 
