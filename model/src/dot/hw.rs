@@ -1063,18 +1063,6 @@ impl Dot {
         let k = ops.a.len();
         let bs = self.spec.block;
         let shift = bs.is_power_of_two().then(|| bs.trailing_zeros());
-        // The block's scale significand product and exponent sum.
-        let scale = |start: usize| -> (u64, i32) {
-            if !scaled {
-                return (1, 0);
-            }
-            let blk = match shift {
-                Some(sh) => start >> sh,
-                None => start / bs,
-            };
-            let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
-            (s.sig as u64 * t.sig as u64, s.e + t.e)
-        };
         let mut buf = [0u32; PAIR_BUF];
         match n.group_layout {
             GroupLayout::Interleaved { ways, span, chunk } => {
@@ -1083,7 +1071,7 @@ impl Dot {
                 let mut s = 0;
                 while s < k {
                     let end = (s + span).min(k);
-                    let sc = scale(s);
+                    let sc = self.pair_scale(ops, s, scaled, shift);
                     let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
                     if sc.0 != 0 {
                         self.lookup_span_simd(pt, a, b, &mut full);
@@ -1117,7 +1105,7 @@ impl Dot {
                         chunk: end - s,
                         stride: end - s,
                     };
-                    let sc = scale(s);
+                    let sc = self.pair_scale(ops, s, scaled, shift);
                     let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
                     let bmax = if sc.0 != 0 {
                         self.lookup_simd(pt, a, b, &mut buf)
@@ -1130,6 +1118,27 @@ impl Dot {
                 }
             }
         }
+    }
+
+    /// The scale significand product and exponent sum of the block holding position
+    /// `start` (1, 0 unless `scaled`); `shift` is log2 of a power-of-two block size.
+    #[inline(always)]
+    fn pair_scale(
+        &self,
+        ops: &Operands,
+        start: usize,
+        scaled: bool,
+        shift: Option<u32>,
+    ) -> (u64, i32) {
+        if !scaled {
+            return (1, 0);
+        }
+        let blk = match shift {
+            Some(sh) => start >> sh,
+            None => start / self.spec.block,
+        };
+        let (s, t) = (self.ts.get(ops.sa[blk]), self.ts.get(ops.sb[blk]));
+        (s.sig as u64 * t.sig as u64, s.e + t.e)
     }
 
     /// One group of [`Dot::pair_fused`] from its entries `buf[..nb]`, their largest biased
