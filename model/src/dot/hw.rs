@@ -274,6 +274,8 @@ pub(super) struct PairLayout {
 
 /// The per-dot quantities of [`Dot::pair_fused`].
 struct PairK {
+    /// The accumulator joins each group's window (else each group sum is added to it).
+    fused: bool,
     /// The accumulator format and its rounding.
     t: Target,
     mode: Round,
@@ -1022,7 +1024,7 @@ impl Dot {
         unreachable!("self.simd is false off x86-64")
     }
 
-    /// Every group of a fused FP accumulator on the pair path's SIMD form (`self.simd`),
+    /// Every group of an FP accumulator on the pair path's SIMD form (`self.simd`),
     /// truncating: the steps of [`Dot::window_sum_pair`] and [`Dot::fold`] with the per-dot
     /// quantities computed once, plain loops (no closures, so that everything inlines), and
     /// the accumulator cut in an i64 and rounded by [`round_normal`] (else the general fold
@@ -1038,7 +1040,7 @@ impl Dot {
     ) {
         let n = &self.numerics;
         let Some(t) = self.acc else {
-            unreachable!("validated: fused needs a finite accumulator")
+            unreachable!("taken only with a finite accumulator")
         };
         let scaled = n.scale == ScaleApply::Product;
         let m_all = (self.ta.man_bits + self.tb.man_bits) as i32
@@ -1048,6 +1050,7 @@ impl Dot {
                 0
             };
         let pk = PairK {
+            fused: n.accumulate == Accumulate::Fused,
             t,
             mode: n.acc.round,
             m_all,
@@ -1158,12 +1161,14 @@ impl Dot {
         (ssig, se): (u64, i32),
     ) {
         let at = match acc {
-            Acc::Float(at) => *at,
+            Acc::Float(at) if pk.fused => *at,
+            // Separate accumulation: the accumulator stays out of the window.
+            Acc::Float(_) => Term::ZERO,
             _ => {
                 // Inf or NaN: the general steps.
-                let (sum, cut) = self.window_sum_pair(ops, g, pk.w as u32, acc, true, pt);
+                let (sum, cut) = self.window_sum_pair(ops, g, pk.w as u32, acc, pk.fused, pt);
                 if let Some(cut) = cut {
-                    self.fold(acc, sum, cut, true);
+                    self.fold(acc, sum, cut, pk.fused);
                 }
                 return;
             }
@@ -1204,10 +1209,13 @@ impl Dot {
             } as i64;
             s += if at.neg { -mag } else { mag };
         }
-        match round_normal(s, cut, &pk.t, pk.mode) {
-            Some(v) => *acc = Acc::Float(v),
-            None => self.fold(acc, s as i128, cut, true),
+        if pk.fused {
+            if let Some(v) = round_normal(s, cut, &pk.t, pk.mode) {
+                *acc = Acc::Float(v);
+                return;
+            }
         }
+        self.fold(acc, s as i128, cut, pk.fused);
     }
 
     /// The groups of the dot product, in evaluation order.
@@ -1346,8 +1354,7 @@ impl Dot {
         let fused = n.accumulate == Accumulate::Fused;
         if let (Some((pt, w)), true) = (
             pair,
-            fused
-                && self.simd
+            self.simd
                 && n.shifted_out == ShiftedOut::Truncate
                 && self.acc.is_some_and(|t| t.man_bits <= 62),
         ) {
