@@ -188,13 +188,21 @@ fn add_near(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
             let s = v.sig as i64;
             return round_normal(if v.neg { -s } else { s }, v.lsb, t, mode);
         }
-        (false, false) => sticky(x, y, t),
+        (false, false) => (*x, *y),
     };
-    let lo = x.lsb.min(y.lsb);
-    let (dx, dy) = (x.lsb - lo, y.lsb - lo);
-    if dx > 30 || dy > 30 {
-        return None;
-    }
+    let mut lo = x.lsb.min(y.lsb);
+    let (mut dx, mut dy) = (x.lsb - lo, y.lsb - lo);
+    let (x, y) = if dx > 30 || dy > 30 {
+        let (x, y) = sticky(&x, &y, t);
+        lo = x.lsb.min(y.lsb);
+        (dx, dy) = (x.lsb - lo, y.lsb - lo);
+        if dx > 30 || dy > 30 {
+            return None;
+        }
+        (x, y)
+    } else {
+        (x, y)
+    };
     let signed = |t: &Term, d: i32| {
         let v = (t.sig as i64) << d;
         if t.neg {
