@@ -406,3 +406,28 @@ fn subnormal_accumulator_aligns_at_emin() {
         assert_eq!(d.eval(&ops).unwrap(), 0x0000_0001);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases() / 20, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `join` with lanes of more than 16 products and more than 8 lanes (past the in-place
+    /// buffers of dot/hw/join.rs, which the presets never leave) against the independent
+    /// general reference.
+    #[test]
+    fn join_past_the_inline_buffers(c in case(), lanes in prop_oneof![Just(1usize), Just(2), Just(16)]) {
+        let mut n = preset("cdna3-mfma-fp8").unwrap();
+        n.group = 64;
+        n.join.as_mut().unwrap().lanes = lanes;
+        if lanes == 1 {
+            n.join.as_mut().unwrap().lane_window = None;
+        }
+        prop_assume!(n.validate().is_ok());
+        let Ok(dot) = Dot::new(c.spec, &n) else {
+            prop_assume!(false);
+            unreachable!()
+        };
+        let got = dot.eval(&Operands { a: &c.a, b: &c.b, sa: &c.sa, sb: &c.sb, c: c.c }).unwrap();
+        let want = support::reference::general(&n, &c.spec, &c.a, &c.b, &c.sa, &c.sb, c.c);
+        prop_assert_eq!(got, want, "got {:#010x} want {:#010x}", got, want);
+    }
+}

@@ -46,6 +46,46 @@ fn cut_signed(v: i128, lsb: i32, cut: i32, mode: JoinCut) -> i128 {
     }
 }
 
+/// Up to `N` items in place, the rest on the heap: a group's terms and lane sums without an
+/// allocation per group in the common sizes.
+struct StackVec<T: Copy, const N: usize> {
+    inline: [T; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Copy, const N: usize> StackVec<T, N> {
+    fn new(fill: T) -> Self {
+        StackVec {
+            inline: [fill; N],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+    fn push(&mut self, x: T) {
+        if self.len < N {
+            self.inline[self.len] = x;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline);
+            }
+            self.spill.push(x);
+        }
+        self.len += 1;
+    }
+    fn clear(&mut self) {
+        self.len = 0;
+        self.spill.clear();
+    }
+    fn as_slice(&self) -> &[T] {
+        if self.len <= N {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+}
+
 fn signed(t: &Term) -> i128 {
     if t.neg {
         -(t.sig as i128)
@@ -73,8 +113,14 @@ impl Dot {
         };
         // Stage 1: each lane's products aligned to the lane's largest exponent and cut.
         let (mut pinf, mut ninf) = (false, false);
-        let mut lanes: Vec<(i128, i32, i32)> = Vec::with_capacity(j.lanes); // (sum, lsb, emax)
-        let mut terms: Vec<TermIn> = Vec::with_capacity(g.len());
+        let mut lanes = StackVec::<(i128, i32, i32), 8>::new((0, 0, 0)); // (sum, lsb, emax)
+        let zero = TermIn {
+            neg: false,
+            sig: 0,
+            lsb: 0,
+            e: 0,
+        };
+        let mut terms = StackVec::<TermIn, 16>::new(zero);
         for l in 0..j.lanes {
             let lg = if j.lanes == 1 {
                 *g
@@ -91,6 +137,7 @@ impl Dot {
                 tr.step(|| Step::Term { group: gi, term: t });
                 terms.push(t);
             });
+            let terms = terms.as_slice();
             if let Some(x) = j.product_inf_exp {
                 for t in terms.iter().filter(|t| t.lsb + msb(t.sig) >= x) {
                     *(if t.neg { &mut ninf } else { &mut pinf }) = true;
@@ -135,6 +182,7 @@ impl Dot {
             return;
         }
         // Stage 1b: the lane sums aligned with each other.
+        let lanes = lanes.as_slice();
         let e_grp = lanes.iter().map(|l| l.2).max();
         let (gsum, glsb) = match (e_grp, j.lane_window) {
             (None, _) => (0, 0),
