@@ -546,3 +546,118 @@ fn encode_matches_the_brute_force_reference() {
     );
     assert_eq!((r.code, r.overflow, r.inexact), (0x7c, true, true));
 }
+
+/// Values already on a format's grid, given with the significand at its own quantum and with
+/// trailing zeros moved into the exponent: encoded exactly, no overflow, under every rounding
+/// direction and overflow policy. Written for `is_beyond_max`'s same-binade comparison, which
+/// the brute-force test above (all raws at a quantum below the format's smallest) never takes
+/// with a raw exponent at or above max's quantum.
+#[test]
+fn exact_values_near_the_top_are_not_overflow() {
+    let modes = [
+        Round::Rne,
+        Round::Rna,
+        Round::Rz,
+        Round::Up,
+        Round::Down,
+        Round::Odd,
+    ];
+    let mut top_binade = 0;
+    for f in FORMATS.iter().filter(|f| f.mx) {
+        for code in 0..=f.code_mask() {
+            let RV::Num { num, exp, neg_zero } = decode(f.name, code) else {
+                continue;
+            };
+            if num.is_zero() || num.is_negative() || neg_zero {
+                continue;
+            }
+            let sig = num.to_u128().unwrap();
+            let tz = sig.trailing_zeros();
+            for (s, e) in [(sig, exp as i32), (sig >> tz, exp as i32 + tz as i32)] {
+                for mode in modes {
+                    for ov in [Overflow::Saturate, Overflow::Infinity] {
+                        let raw = Raw {
+                            sig: s,
+                            exp: e,
+                            sticky: false,
+                        };
+                        let got = f.encode(false, raw, EncodeRound::Dir(mode), ov);
+                        assert_eq!(
+                            (got.code, got.inexact, got.overflow),
+                            (code, false, false),
+                            "{} {s} * 2^{e} {mode:?} {ov:?}",
+                            f.name
+                        );
+                    }
+                }
+            }
+            let (mf, me) = f.max_finite();
+            if s_top(sig, exp) == s_top(mf as u128, me as i64) {
+                top_binade += 1;
+            }
+        }
+    }
+    // Codes of max's binade were among them (E2M1: 4, 6; E4M3: 256 .. 448; ...).
+    assert!(top_binade > 20, "{top_binade}");
+    // By hand: E4M3 448 = 7 * 2^6 and 256 = 1 * 2^8 (exponent field 15: 0x7e, 0x78); E5M2
+    // 57344 = 7 * 2^13 (0x7b) and 32768 = 2^15 (0x78).
+    let enc = |id: F, sig, exp| {
+        let r = id.format().encode(
+            false,
+            Raw {
+                sig,
+                exp,
+                sticky: false,
+            },
+            EncodeRound::Dir(Round::Rne),
+            Overflow::Infinity,
+        );
+        (r.code, r.inexact, r.overflow)
+    };
+    assert_eq!(enc(F::E4m3, 7, 6), (0x7e, false, false));
+    assert_eq!(enc(F::E4m3, 1, 8), (0x78, false, false));
+    assert_eq!(enc(F::E5m2, 7, 13), (0x7b, false, false));
+    assert_eq!(enc(F::E5m2, 1, 15), (0x78, false, false));
+}
+
+/// Exponent of the leading bit of `sig * 2^exp`.
+fn s_top(sig: u128, exp: i64) -> i64 {
+    exp + 127 - sig.leading_zeros() as i64
+}
+
+/// `fp32_to_fp16` on values worked out from IEEE 754 binary16 (bias 15, 10 fraction bits) and
+/// on the NaN rule of its documentation (sign and top 10 payload bits kept; a payload whose
+/// top 10 bits are 0 becomes the quiet bit 0x200).
+#[test]
+fn fp32_to_fp16_by_hand() {
+    use mxref_model::format::fp32_to_fp16;
+    let cases: [(u32, Option<u32>); 24] = [
+        (0x0000_0000, Some(0x0000)),
+        (0x8000_0000, Some(0x8000)),
+        (0x3f80_0000, Some(0x3c00)), // 1.0
+        (0xc000_0000, Some(0xc000)), // -2.0
+        (0x477f_e000, Some(0x7bff)), // 65504, the largest finite
+        (0xc77f_e000, Some(0xfbff)),
+        (0x477f_f000, None),         // 65520: between 65504 and 2^16
+        (0x4780_0000, None),         // 65536: beyond the range
+        (0x3f80_2000, Some(0x3c01)), // 1 + 2^-10
+        (0x3f80_1000, None),         // 1 + 2^-11: needs 11 fraction bits
+        (0x3880_0000, Some(0x0400)), // 2^-14, the smallest normal
+        (0x3380_0000, Some(0x0001)), // 2^-24, the smallest subnormal
+        (0xb440_0000, Some(0x8003)), // -3 * 2^-24
+        (0x3300_0000, None),         // 2^-25
+        (0xb3c0_0000, None),         // -1.5 * 2^-24
+        (0x0000_0001, None),         // an FP32 subnormal
+        (0x7f80_0000, Some(0x7c00)), // +Inf
+        (0xff80_0000, Some(0xfc00)), // -Inf
+        (0x7fc0_0000, Some(0x7e00)), // quiet NaN, payload 0x200
+        (0xffc0_0000, Some(0xfe00)),
+        (0x7f80_0001, Some(0x7e00)), // payload only below the top 10 bits
+        (0x7f80_2000, Some(0x7c01)), // payload 1
+        (0xffff_e000, Some(0xffff)),
+        (0x7fff_e000, Some(0x7fff)), // FP16 0x7fff widened, back again
+    ];
+    for (bits, want) in cases {
+        assert_eq!(fp32_to_fp16(bits), want, "{bits:#010x}");
+    }
+}
