@@ -106,3 +106,123 @@ fn one_windowed_group_holds_at_most_65536_products() {
     assert!(eval(&preset("rtl").unwrap(), (1 << 16) + 32).is_ok());
     assert!(eval(&preset("exact").unwrap(), (1 << 16) + 32).is_ok());
 }
+
+mod support;
+use support::reference::{general, reference};
+
+/// A small deterministic generator (SplitMix64), so the cases are the same on every run.
+fn draws(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed;
+    move || {
+        s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// `exact` with a wide format on one side and a narrow one on the other: the block sums fit
+/// an i64 (FP16 x E2M1 and FP16 x INT8 over 32 products) but FP16 has no 256-entry integer
+/// table, so `Dot::block_sum` takes its second i64 loop, which no preset reaches. Every
+/// result must equal the exact rational reference.
+#[test]
+fn exact_wide_times_narrow_block_sums_match_the_reference() {
+    let exact = preset("exact").unwrap();
+    let mut next = draws(0x0b10_c5u64);
+    for (b_fmt, b_codes) in [(FormatId::E2m1, 16u64), (FormatId::Int8, 256)] {
+        let spec = DotSpec {
+            a_fmt: FormatId::Fp16,
+            b_fmt,
+            scale_fmt: FormatId::E8m0,
+            block: 32,
+        };
+        let dot = Dot::new(spec, &exact).unwrap();
+        for case in 0..300 {
+            let k = 64;
+            // FP16 codes of finite values (exponent field below 31), signs mixed.
+            let a: Vec<u32> = (0..k)
+                .map(|_| {
+                    let v = next() as u32 & 0xffff;
+                    if (v >> 10) & 0x1f == 0x1f {
+                        v & !0x4000
+                    } else {
+                        v
+                    }
+                })
+                .collect();
+            let b: Vec<u32> = (0..k).map(|_| (next() % b_codes) as u32).collect();
+            let sa = [120 + (next() % 16) as u32, 127];
+            let sb = [127, 110 + (next() % 30) as u32];
+            let c = if case % 3 == 0 {
+                0
+            } else {
+                next() as u32 & 0xbfff_ffff
+            };
+            let got = dot
+                .eval(&Operands {
+                    a: &a,
+                    b: &b,
+                    sa: &sa,
+                    sb: &sb,
+                    c,
+                })
+                .unwrap();
+            let want = reference(&spec, &a, &b, &sa, &sb, c);
+            assert_eq!(
+                got, want,
+                "{b_fmt:?} case {case}: {got:#010x} != {want:#010x}"
+            );
+        }
+    }
+}
+
+/// With subnormal inputs flushed and the IEEE zero-sign rule, C = -0 and every product a
+/// flushed -0 give -0 (`Dot::zero_bits`); one flushed +0 product, or a flushed product next
+/// to a normal one, gives what the reference says.
+#[test]
+fn flushed_subnormal_products_take_the_zero_sign_rule() {
+    let mut n = preset("rtl").unwrap();
+    n.flush_subnormal_inputs = true;
+    n.zero_sign = mxref_model::numerics::ZeroSign::Ieee;
+    let spec = spec(4);
+    let dot = Dot::new(spec, &n).unwrap();
+    // E4M3: 0x01..0x07 positive subnormals, 0x81..0x87 negative; 0x38 = 1.0, 0xb8 = -1.0.
+    let cases: [([u32; 4], [u32; 4]); 6] = [
+        ([0x81, 0x82, 0x87, 0x83], [0x38; 4]), // a subnormal, every product -0
+        ([0x38, 0xb8, 0x38, 0x38], [0x81, 0x05, 0x84, 0x82]), // b subnormal, every product -0
+        ([0x81, 0x02, 0x87, 0x83], [0x38; 4]), // one +0 among -0
+        ([0x81, 0x82, 0x87, 0x83], [0x38, 0x38, 0x38, 0x81]), // both subnormal: +0 product
+        ([0x81, 0x82, 0x87, 0x00], [0x38; 4]), // a true +0
+        ([0x81, 0x82, 0x87, 0x80], [0x38; 4]), // a true -0
+    ];
+    for (i, (a, b)) in cases.iter().enumerate() {
+        for c in [0x8000_0000u32, 0] {
+            let (sa, sb) = ([127], [127]);
+            let got = dot
+                .eval(&Operands {
+                    a,
+                    b,
+                    sa: &sa,
+                    sb: &sb,
+                    c,
+                })
+                .unwrap();
+            let want = general(&n, &spec, a, b, &sa, &sb, c);
+            assert_eq!(got, want, "case {i}, c {c:#x}: {got:#010x} != {want:#010x}");
+        }
+    }
+    // The first two cases are -0 by IEEE 754's rule, independently of the reference.
+    let neg0 = |a: &[u32; 4], b: &[u32; 4]| {
+        dot.eval(&Operands {
+            a,
+            b,
+            sa: &[127],
+            sb: &[127],
+            c: 0x8000_0000,
+        })
+        .unwrap()
+    };
+    assert_eq!(neg0(&cases[0].0, &cases[0].1), 0x8000_0000);
+    assert_eq!(neg0(&cases[1].0, &cases[1].1), 0x8000_0000);
+}
