@@ -85,6 +85,9 @@ pub struct Dot {
     /// The pair-table path runs its AVX2 form (dot/hw/simd.rs): set only where the CPU has
     /// AVX2, cleared by [`Dot::force_portable`].
     simd: bool,
+    /// The SIMD form looks the pair table up by `vpgatherdd` (else by scalar loads, each
+    /// interleaved group packed apart): see [`gather_is_fast`].
+    gather: bool,
 }
 
 fn invalid(field: &'static str, msg: impl Into<String>) -> DotError {
@@ -99,6 +102,29 @@ fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether the SIMD pair-table path should gather (a choice per CPU family, by vendor, made
+/// once): AMD cores (Zen, and Hygon's) run `vpgatherdd` as a long microcoded sequence, and
+/// there eight scalar loads per vector are faster (`hopper-mma-fp8` about 8%, measured on
+/// the Zen 5 dev machine); on Intel cores the gather measured faster (docs/benchmarks.md).
+/// Both forms give the same bits (tests run both, [`Dot::force_gather`]).
+fn gather_is_fast() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static FAST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *FAST.get_or_init(|| {
+            // Leaf 0: the vendor string in EBX, EDX, ECX.
+            #[allow(unused_unsafe)]
+            let r = unsafe { std::arch::x86_64::__cpuid(0) };
+            let v = [r.ebx, r.edx, r.ecx].map(u32::to_le_bytes).concat();
+            !(v == b"AuthenticAMD" || v == b"HygonGenuine")
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -252,6 +278,7 @@ impl Dot {
             },
             force_generic: false,
             simd: pair.is_some() && has_avx2(),
+            gather: gather_is_fast(),
         })
     }
 
@@ -272,6 +299,21 @@ impl Dot {
     pub fn force_portable(mut self) -> Dot {
         self.simd = false;
         self
+    }
+
+    /// Choose the SIMD look-up form: gathers (`true`) or scalar loads (`false`), whichever
+    /// the CPU family does not get by default: for tests that check both. Results are
+    /// identical by design.
+    #[doc(hidden)]
+    pub fn force_gather(mut self, gather: bool) -> Dot {
+        self.gather = gather;
+        self
+    }
+
+    /// Whether the SIMD form looks the pair table up by gathers ([`Dot::force_gather`]).
+    #[doc(hidden)]
+    pub fn gathers(&self) -> bool {
+        self.gather
     }
 
     /// Whether this evaluator runs the AVX2 form of its fast path.

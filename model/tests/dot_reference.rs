@@ -366,6 +366,10 @@ proptest! {
         let fast = dot.eval(&ops).unwrap();
         let general = dot.clone().force_generic().eval(&ops).unwrap();
         prop_assert_eq!(fast, general, "fast {:#010x} general {:#010x}", fast, general);
+        // The other SIMD look-up form (gathers or scalar loads, chosen per CPU family).
+        let other = dot.clone().force_gather(!dot.gathers());
+        let o = other.eval(&ops).unwrap();
+        prop_assert_eq!(o, general, "gather={} {:#010x} general {:#010x}", other.gathers(), o, general);
         // On an AVX2 machine `fast` ran the SIMD forms; the portable ones must agree too.
         let portable = dot.clone().force_portable();
         prop_assert!(!portable.uses_simd());

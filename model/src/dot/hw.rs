@@ -133,7 +133,9 @@ round_normal_fn!(round_normal_wide, i128, u128);
 /// `x + y` rounded to `t` by [`round_normal_wide`] when both are non-zero with significands
 /// below 2^64 and exponents at most 62 apart once a far smaller one is replaced by
 /// [`sticky`] (the exact sum then fits an i128); `None` otherwise. The general add, for the
-/// common case of an accumulator of up to 62 bits (`accumulate = separate`).
+/// common case of an accumulator of up to 62 bits (`accumulate = separate`). Inlined: it
+/// runs once per group for `rtl`, where a call cost about a tenth of the dot.
+#[inline(always)]
 fn add_wide(x: &Term, y: &Term, t: &Target, mode: Round) -> Option<Term> {
     if x.is_zero() || y.is_zero() || (x.sig | y.sig) >> 64 != 0 {
         return None;
@@ -977,7 +979,8 @@ impl Dot {
         unreachable!("self.simd is false off x86-64")
     }
 
-    /// [`simd::lookup`] of every position of `a`, `b` (a whole span of interleaved groups).
+    /// [`simd::lookup`] of every position of `a`, `b` (a whole span of interleaved groups, or
+    /// a contiguous group), or [`simd::lookup_scalar`] where gathers are slow (`self.gather`).
     #[inline]
     fn lookup_span_simd(
         &self,
@@ -989,9 +992,35 @@ impl Dot {
         #[cfg(target_arch = "x86_64")]
         if self.simd {
             // SAFETY: as in `lookup_simd`: AVX2 present, a span of at most PAIR_BUF.
-            return unsafe { simd::lookup(pt, a, b, &ALL_LANES, buf) };
+            return unsafe {
+                if self.gather {
+                    simd::lookup(pt, a, b, &ALL_LANES, buf)
+                } else {
+                    simd::lookup_scalar(pt, a, b, buf)
+                }
+            };
         }
         let _ = (pt, a, b, buf);
+        unreachable!("self.simd is false off x86-64")
+    }
+
+    /// [`simd::lookup_scalar_at`]: one interleaved group's products, packed.
+    #[inline]
+    fn lookup_at_simd(
+        &self,
+        pt: &PairTable,
+        a: &[u32],
+        b: &[u32],
+        offsets: &[u8],
+        buf: &mut [u32; PAIR_BUF],
+    ) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: AVX2 present; `offsets` come from the layout of a span <= PAIR_BUF,
+            // cut to those below `a.len()` (`PairLayout::count`).
+            return unsafe { simd::lookup_scalar_at(pt, a, b, offsets, buf) };
+        }
+        let _ = (pt, a, b, offsets, buf);
         unreachable!("self.simd is false off x86-64")
     }
 
@@ -1084,6 +1113,28 @@ impl Dot {
                     let end = (s + span).min(k);
                     let sc = self.pair_scale(ops, s, scaled, shift);
                     let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
+                    if !self.gather {
+                        // Each way's products looked up straight into its own buffer.
+                        let lay = &self.pair_layout;
+                        for way in 0..ways {
+                            let g = GroupIdx {
+                                start: s + way * chunk,
+                                end,
+                                chunk,
+                                stride: ways * chunk,
+                            };
+                            let (mut nb, mut bmax) = (0, 0);
+                            if sc.0 != 0 && g.start < end {
+                                let (a, b) = (&ops.a[g.start..end], &ops.b[g.start..end]);
+                                nb = lay.count[a.len()] as usize;
+                                bmax = self.lookup_at_simd(pt, a, b, &lay.offsets[..nb], &mut buf);
+                            }
+                            self.pair_finish(&pk, ops, pt, &g, acc, &buf, nb, bmax, sc);
+                            after(&g, acc);
+                        }
+                        s = end;
+                        continue;
+                    }
                     if sc.0 != 0 {
                         self.lookup_span_simd(pt, a, b, &mut full);
                     }
@@ -1119,7 +1170,7 @@ impl Dot {
                     let sc = self.pair_scale(ops, s, scaled, shift);
                     let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
                     let bmax = if sc.0 != 0 {
-                        self.lookup_simd(pt, a, b, &mut buf)
+                        self.lookup_span_simd(pt, a, b, &mut buf)
                     } else {
                         0
                     };

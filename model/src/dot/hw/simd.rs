@@ -65,6 +65,70 @@ pub(super) unsafe fn lookup(
     hmax32(emax)
 }
 
+/// [`lookup`] by scalar loads (every lane live): the same entries and maximum. On cores
+/// where `vpgatherdd` is microcoded (AMD Zen) eight plain loads are cheaper than one gather.
+///
+/// # Safety
+/// The CPU must have AVX2; `a.len() == b.len() <= PAIR_BUF`.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn lookup_scalar(
+    pt: &PairTable,
+    a: &[u32],
+    b: &[u32],
+    buf: &mut [u32; PAIR_BUF],
+) -> u32 {
+    let n = a.len();
+    debug_assert!(n == b.len() && n <= PAIR_BUF);
+    let mut emax = 0u32;
+    for i in 0..n {
+        let e = pt.get(*a.get_unchecked(i), *b.get_unchecked(i));
+        *buf.get_unchecked_mut(i) = e;
+        emax = emax.max(e & 0xff);
+    }
+    zero_tail(buf, n);
+    emax
+}
+
+/// [`lookup_scalar`] of the positions `offsets` of `a`, `b` (one interleaved group), packed
+/// into `buf[..offsets.len()]`.
+///
+/// # Safety
+/// The CPU must have AVX2; `a.len() == b.len()`, every offset below it, and
+/// `offsets.len() <= PAIR_BUF`.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn lookup_scalar_at(
+    pt: &PairTable,
+    a: &[u32],
+    b: &[u32],
+    offsets: &[u8],
+    buf: &mut [u32; PAIR_BUF],
+) -> u32 {
+    let n = offsets.len();
+    debug_assert!(a.len() == b.len() && n <= PAIR_BUF);
+    let mut emax = 0u32;
+    for (j, &o) in offsets.iter().enumerate() {
+        let i = o as usize;
+        debug_assert!(i < a.len());
+        let e = pt.get(*a.get_unchecked(i), *b.get_unchecked(i));
+        *buf.get_unchecked_mut(j) = e;
+        emax = emax.max(e & 0xff);
+    }
+    zero_tail(buf, n);
+    emax
+}
+
+/// The cut reads whole vectors: zero `buf` from `n` up to the next multiple of 8.
+#[inline(always)]
+fn zero_tail(buf: &mut [u32; PAIR_BUF], n: usize) {
+    let mut i = n;
+    while !i.is_multiple_of(8) {
+        buf[i] = 0;
+        i += 1;
+    }
+}
+
 /// `out = full & mask` over `n` entries rounded up to whole vectors, and the largest biased
 /// exponent sum among them (0: none is non-zero): one way's group of a span.
 ///
