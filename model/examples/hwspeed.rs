@@ -2,8 +2,7 @@
 //! codes with random exponents, E8M0 scales, C a random BF16 pattern widened to FP32. Each
 //! round times every numerics once (the median of 3 passes over all dots), in turn, and takes
 //! each preset's speed as a ratio to `exact`'s in that round; the table gives the median over
-//! rounds. Times are on-CPU time where Linux reports it (/proc/thread-self/schedstat), else
-//! wall time. Prints Markdown. Usage: hwspeed [ROUNDS [DOTS [K...]]]   (default 7 4096 32 256)
+//! rounds. Prints Markdown. Usage: hwspeed [ROUNDS [DOTS [K...]]]   (default 7 4096 32 256)
 
 use mxref_model::dot::{Dot, DotSpec, Operands};
 use mxref_model::numerics::preset;
@@ -24,12 +23,6 @@ const PRESETS: [&str; 11] = [
     "rtxblackwell-mma-fp8",
     "rtxblackwell-mma-mxf8f6f4",
 ];
-
-/// This thread's time on a CPU in ns (Linux: the first field of /proc/thread-self/schedstat).
-fn on_cpu() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -87,7 +80,7 @@ fn main() {
             .map(|p| Dot::new(spec, &preset(p).expect("preset")).expect("shape"))
             .collect();
         let pass = |dot: &Dot| -> f64 {
-            let (t0, c0) = (Instant::now(), on_cpu());
+            let t0 = Instant::now();
             let mut x = 0u32;
             for i in 0..dots {
                 let ops = Operands {
@@ -100,13 +93,7 @@ fn main() {
                 x ^= dot.eval(black_box(&ops)).expect("valid operands");
             }
             black_box(x);
-            // On-CPU time where the OS reports it: a pass descheduled by other load on a
-            // shared machine is not charged for the time it waited.
-            let secs = match (c0, on_cpu()) {
-                (Some(a), Some(b)) if b > a => (b - a) as f64 * 1e-9,
-                _ => t0.elapsed().as_secs_f64(),
-            };
-            dots as f64 / secs
+            dots as f64 / t0.elapsed().as_secs_f64()
         };
         // rates[numerics][round]
         let mut rates = vec![Vec::new(); names.len()];
