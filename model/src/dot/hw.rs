@@ -183,8 +183,11 @@ fn cut_sum32<const CLAMP: bool>(entries: &[u32], base: u32, l: u32) -> i64 {
 /// `hopper-mxfp8-sw`'s profile (perf, dev machine). Both operands must be exact in FP32.
 #[inline(always)]
 fn add_fp32_rne(x: &Term, y: &Term) -> Option<f32> {
+    if x.is_zero() || y.is_zero() {
+        return None;
+    }
     let enc = |t: &Term| -> Option<f32> {
-        if t.sig == 0 || t.sig >> 64 != 0 {
+        if t.sig >> 64 != 0 {
             return None;
         }
         let top = t.top();
@@ -1544,10 +1547,14 @@ impl Dot {
                 // Two values of <= 32 bits close enough in exponent: their exact sum is an
                 // i64, rounded directly when it lands in the normal range.
                 (Acc::Float(x), Acc::Float(y)) if !self.force_generic => {
-                    add_near(x, y, &self.out, mode).map_or_else(
-                        || add_to(&r, &c_acc, &self.out, mode, n.output.subnormals),
-                        Acc::Float,
-                    )
+                    let fp32 = (mode == Round::Rne && self.out == Target::FP32)
+                        .then(|| add_fp32_rne(x, y).and_then(fp32_normal_term))
+                        .flatten();
+                    fp32.or_else(|| add_near(x, y, &self.out, mode))
+                        .map_or_else(
+                            || add_to(&r, &c_acc, &self.out, mode, n.output.subnormals),
+                            Acc::Float,
+                        )
                 }
                 _ => add_to(&r, &c_acc, &self.out, mode, n.output.subnormals),
             };
