@@ -1,6 +1,8 @@
 //! Evaluate N deterministic dot products under a preset: a fixed workload for instruction
 //! counting (`valgrind --tool=callgrind`), which stays repeatable on a loaded machine.
-//! Usage: dotloop <preset> <a_fmt> <b_fmt> <blocks> <count>
+//! Usage: dotloop <preset> <a_fmt> <b_fmt> <blocks> <count> [gather|scalar]
+//! The last picks the pair table's SIMD look-up form (default: the CPU family's; valgrind
+//! reports an Intel CPU, so counts under it take the gather form unless told).
 
 use mxref_model::dot::{Dot, DotSpec, Operands};
 use mxref_model::numerics::preset;
@@ -50,6 +52,11 @@ fn main() {
         &n,
     )
     .unwrap();
+    let dot = match args.get(6).map(String::as_str) {
+        Some("gather") => dot.force_gather(true),
+        Some("scalar") => dot.force_gather(false),
+        _ => dot,
+    };
     let mut x = 0u32;
     for i in 0..count {
         let j = i % 64;
