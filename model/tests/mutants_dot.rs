@@ -129,7 +129,7 @@ fn draws(seed: u64) -> impl FnMut() -> u64 {
 #[test]
 fn exact_wide_times_narrow_block_sums_match_the_reference() {
     let exact = preset("exact").unwrap();
-    let mut next = draws(0x0b10_c5u64);
+    let mut next = draws(0xb10c5);
     for (b_fmt, b_codes) in [(FormatId::E2m1, 16u64), (FormatId::Int8, 256)] {
         let spec = DotSpec {
             a_fmt: FormatId::Fp16,
