@@ -506,10 +506,21 @@ fn junk_seeds_are_replayable() {
 fn rtl_package_holds_the_format_table() {
     let pkg = include_str!("../../rtl/mx_pkg.sv");
     let table = mxref_model::cycle::sv_format_table();
-    assert!(
-        pkg.contains(&table),
+    // The whole body between `FmtTable = {` and `};`, not a substring of the package (an
+    // empty table is a substring of anything: a cargo-mutants survivor).
+    let start = pkg
+        .find("FmtTable = {\n")
+        .expect("FmtTable in rtl/mx_pkg.sv")
+        + 13;
+    let body = &pkg[start..start + pkg[start..].find("  };").expect("end of FmtTable")];
+    assert_eq!(
+        body, table,
         "rtl/mx_pkg.sv is out of date with the format table; its FmtTable body must be:\n{table}"
     );
+    // One row per MX format (9), highest index first, as `NumFmts` declares.
+    assert_eq!(body.lines().count(), 9);
+    assert!(body.lines().next().unwrap().ends_with("// 8: ue5m3"));
+    assert!(body.lines().last().unwrap().ends_with("// 0: e4m3"));
 }
 
 /// The committed `trace` suite (testvectors/trace/trace.jsonl, written by the generator from the
@@ -577,4 +588,33 @@ fn committed_trace_matches_the_independent_reference() {
         recorded.len()
     );
     check(&recorded, &want, "testvectors/trace/trace.jsonl");
+}
+
+/// The 3-bit element-format port values, written out from spec/microarchitecture.md's port
+/// table and rtl/mx_pkg.sv's `FmtTable` rows (0 e4m3 ... 5 int8, 6 and 7 reserved), and the
+/// trace suite's spelling of each (its name, or the reserved code as a number).
+#[test]
+fn element_format_port_codes() {
+    use mxref_model::cycle::fmt_code;
+    let rows = [
+        (FormatId::E4m3, "e4m3"),
+        (FormatId::E5m2, "e5m2"),
+        (FormatId::E2m3, "e2m3"),
+        (FormatId::E3m2, "e3m2"),
+        (FormatId::E2m1, "e2m1"),
+        (FormatId::Int8, "int8"),
+    ];
+    for (code, (f, name)) in rows.into_iter().enumerate() {
+        let code = code as u8;
+        assert_eq!(fmt_code(f), code, "{name}");
+        assert_eq!(ElemPort::from(f).code(), code, "{name}");
+        assert_eq!(ElemPort::from_code(code), Some(ElemPort::Fmt(f)), "{name}");
+        assert_eq!(ElemPort::Fmt(f).to_string(), name);
+    }
+    for code in [6u8, 7] {
+        assert_eq!(ElemPort::from_code(code), Some(ElemPort::Reserved(code)));
+        assert_eq!(ElemPort::Reserved(code).to_string(), code.to_string());
+        assert_eq!(ElemPort::Reserved(code).code(), code);
+    }
+    assert_eq!(ElemPort::from_code(8), None);
 }
