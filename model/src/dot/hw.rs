@@ -1074,6 +1074,25 @@ impl Dot {
         unreachable!("self.simd is false off x86-64")
     }
 
+    /// [`simd::lookup_scalar_ways2`]: both groups of a full two-way span of chunk 2.
+    #[inline]
+    fn lookup_ways2_simd(
+        &self,
+        pt: &PairTable,
+        a: &[u32],
+        b: &[u32],
+        buf0: &mut [u32; PAIR_BUF],
+        buf1: &mut [u32; PAIR_BUF],
+    ) -> (u32, u32) {
+        #[cfg(target_arch = "x86_64")]
+        if self.simd {
+            // SAFETY: AVX2 present; a full span, a multiple of 4, at most PAIR_BUF.
+            return unsafe { simd::lookup_scalar_ways2::<2>(pt, a, b, buf0, buf1) };
+        }
+        let _ = (pt, a, b, buf0, buf1);
+        unreachable!("self.simd is false off x86-64")
+    }
+
     /// [`simd::mask_max`]: one way's entries of a span looked up by `lookup_span_simd`.
     #[inline]
     fn mask_max_simd(
@@ -1163,6 +1182,29 @@ impl Dot {
                     let end = (s + span).min(k);
                     let sc = self.pair_scale(ops, s, scaled, shift);
                     let (a, b) = (&ops.a[s..end], &ops.b[s..end]);
+                    let whole = end - s == span && span.is_multiple_of(4);
+                    if !self.gather && ways == 2 && chunk == 2 && whole {
+                        // A whole span of two ways: both groups' products in one pass, way 0
+                        // into `buf`, way 1 into `full` (span <= PAIR_BUF on the pair path).
+                        let (mut nb, mut bmax) = (0, (0, 0));
+                        if sc.0 != 0 {
+                            nb = span / 2;
+                            bmax = self.lookup_ways2_simd(pt, a, b, &mut buf, &mut full);
+                        }
+                        for (way, bm) in [(0, bmax.0), (1, bmax.1)] {
+                            let g = GroupIdx {
+                                start: s + way * chunk,
+                                end,
+                                chunk,
+                                stride: ways * chunk,
+                            };
+                            let bf = if way == 0 { &buf } else { &full };
+                            self.pair_finish(&pk, ops, pt, &g, acc, bf, nb, bm, sc);
+                            after(&g, acc);
+                        }
+                        s = end;
+                        continue;
+                    }
                     if !self.gather {
                         // Each way's products looked up straight into its own buffer.
                         let lay = &self.pair_layout;
