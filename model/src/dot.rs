@@ -734,3 +734,6 @@ fn pack(neg: bool, r: Rounded, t: &Target, subnormals: bool) -> u32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests_small;

@@ -1685,3 +1685,10 @@ impl Dot {
         to_acc(t.neg, r, &Target::FP32, true)
     }
 }
+
+#[cfg(test)]
+mod tests_arith;
+#[cfg(test)]
+mod tests_pair;
+#[cfg(test)]
+mod tests_walk;

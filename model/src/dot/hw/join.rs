@@ -233,3 +233,6 @@ impl Dot {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Unit tests of the pair-table paths of hw.rs (pair_fused, pair_finish, pair_scale, window_sum_pair) and their entry checks (out_has, pow2_scale, inf_after_overflow), for the cargo-mutants survivors of issue 9.
