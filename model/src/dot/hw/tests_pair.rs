@@ -90,10 +90,13 @@ fn scale_code(r: &mut Rng, s: FormatId, mode: u64) -> u32 {
     match (s, mode) {
         (FormatId::E8m0, 0) => 127 - 10 + r.below(21) as u32,
         (FormatId::E8m0, 1) => 254 - r.below(4) as u32,
+        (FormatId::E8m0, 3) => 127,
         (FormatId::E8m0, _) => r.below(40) as u32,
         // UE4M3: 0x7f is NaN; 0x38 is 1.0.
         (_, 0) => 0x30 + r.below(0x10) as u32,
         (_, 1) => 0x70 + r.below(0x0f) as u32,
+        // Zero scales now and then (a zero scale product).
+        (_, 3) => [0, 0x38][r.below(2) as usize],
         _ => r.below(0x7f) as u32,
     }
 }
@@ -175,6 +178,39 @@ fn variants(base: &Numerics, block: usize) -> Vec<Numerics> {
         };
     });
     v(&|n| {
+        n.group = 4;
+        n.group_layout = GroupLayout::Interleaved {
+            ways: 4,
+            span: 16,
+            chunk: 2,
+        };
+    });
+    v(&|n| {
+        n.group = block / 2;
+        n.group_layout = GroupLayout::Interleaved {
+            ways: 2,
+            span: block,
+            chunk: 2,
+        };
+    });
+    v(&|n| {
+        n.group = 8;
+        n.group_layout = GroupLayout::Contiguous;
+    });
+    // An exact accumulator (separate accumulation) with a wide window: the pair sums leave
+    // the fused SIMD form; with FP4 and UE4M3 the scale product shifted by the window
+    // (`mul`) passes 2^32.
+    v(&|n| {
+        n.group = 32;
+        n.group_layout = GroupLayout::Contiguous;
+        n.window_bits = Some(48);
+        n.acc.man_bits = None;
+        n.accumulate = Accumulate::Separate;
+        n.promote = None;
+        n.scale = numerics::ScaleApply::Product;
+        n.join = None;
+    });
+    v(&|n| {
         n.group = block;
         n.scale = numerics::ScaleApply::Promote;
         n.promote = Some(Promote {
@@ -187,7 +223,7 @@ fn variants(base: &Numerics, block: usize) -> Vec<Numerics> {
 
 /// Sweep: every preset the pair path takes, its variants, several format pairs, E8M0 and
 /// UE4M3 scales, operands random / small / large / zero, C on the output formats' edges.
-fn sweep(presets: &[&str], seed: u64, cases: usize) -> usize {
+fn sweep(presets: &[&str], blocks: &[usize], seed: u64, cases: usize) -> usize {
     let mut r = Rng(seed);
     let pairs = [
         (FormatId::E4m3, FormatId::E4m3),
@@ -199,7 +235,7 @@ fn sweep(presets: &[&str], seed: u64, cases: usize) -> usize {
     let mut checked = 0;
     for name in presets {
         let base = numerics::preset(name).unwrap();
-        for block in [32usize, 16] {
+        for &block in blocks {
             for n in variants(&base, block) {
                 for &(fa, fb) in &pairs {
                     for sf in [FormatId::E8m0, FormatId::Ue4m3] {
@@ -212,7 +248,7 @@ fn sweep(presets: &[&str], seed: u64, cases: usize) -> usize {
                         for _ in 0..cases {
                             let k = block * (1 + r.below(2) as usize);
                             let mode = r.below(4);
-                            let smode = r.below(3);
+                            let smode = r.below(4);
                             let a: Vec<u32> = (0..k).map(|_| elem_code(&mut r, fa, mode)).collect();
                             let bm = if mode == 2 { r.below(4) } else { mode };
                             let b: Vec<u32> = (0..k).map(|_| elem_code(&mut r, fb, bm)).collect();
@@ -250,7 +286,12 @@ fn sweep(presets: &[&str], seed: u64, cases: usize) -> usize {
 
 #[test]
 fn pair_paths_equal_general_path_fp8_presets() {
-    let n = sweep(&["rtl", "hopper-wgmma-fp8", "hopper-cublas-fp8"], 1, 6);
+    let n = sweep(
+        &["rtl", "hopper-wgmma-fp8", "hopper-cublas-fp8"],
+        &[32, 16, 24, 64],
+        1,
+        3,
+    );
     assert!(n > 500, "{n} cases");
 }
 
@@ -259,7 +300,7 @@ fn pair_paths_equal_general_path_all_presets() {
     let names: Vec<&str> = numerics::preset_names()
         .filter(|n| !["rtl", "hopper-wgmma-fp8", "hopper-cublas-fp8"].contains(n))
         .collect();
-    let n = sweep(&names, 2, 2);
+    let n = sweep(&names, &[32, 24], 2, 1);
     assert!(n > 500, "{n} cases");
 }
 
@@ -350,4 +391,101 @@ fn pow2_scale_is_the_exponent_of_a_power_of_two_scale_product() {
     assert_eq!(case(FormatId::Ue4m3, 0x01, 0x38), Some(-9));
     assert_eq!(case(FormatId::Ue4m3, 0x3c, 0x38), None, "1.5 * 1");
     assert_eq!(case(FormatId::Ue4m3, 0x3c, 0x3c), None, "1.5 * 1.5");
+}
+
+/// 32 E4M3 products (E8M0 scales `s` each) with `terms` at their positions, zeros elsewhere.
+fn eval_e4m3(n: &Numerics, terms: &[(usize, u32, u32)], s: u32, c: u32) -> [u32; 3] {
+    let (mut a, mut b) = ([0u32; 32], [0u32; 32]);
+    for &(i, x, y) in terms {
+        (a[i], b[i]) = (x, y);
+    }
+    let ops = Operands {
+        a: &a,
+        b: &b,
+        sa: &[s],
+        sb: &[s],
+        c,
+    };
+    let d = Dot::new(spec(FormatId::E4m3, FormatId::E4m3, FormatId::E8m0, 32), n).unwrap();
+    [
+        d.eval(&ops).unwrap(),
+        d.clone().force_portable().eval(&ops).unwrap(),
+        d.force_generic().eval(&ops).unwrap(),
+    ]
+}
+
+/// `hopper-wgmma-fp8` with RNE cuts (`shifted_out = rne`): the accumulator C joins the
+/// window of 1 * 1 (Emax 0, 13 fraction bits: units of 2^-13) and is cut by RNE; the sum is
+/// exact in E8M13 (RZ changes nothing). FP32 patterns: 1 + 2^-13 = 0x3f800400, 1 + 2^-12 =
+/// 0x3f800800.
+#[test]
+fn rne_cut_of_the_accumulator_ties_to_even() {
+    let mut n = numerics::preset("hopper-wgmma-fp8").unwrap();
+    n.shifted_out = ShiftedOut::Rne;
+    let one = [(0, 0x38, 0x38)];
+    for (c, want, what) in [
+        // 2^-14 = 0.5 unit: a tie, to the even 0.
+        (0x3880_0000, 0x3f80_0000, "C = 2^-14"),
+        // 1.5 units: a tie, to the even 2.
+        (0x3940_0000, 0x3f80_0800, "C = 3 * 2^-14"),
+        // 2.5 units: a tie, to the even 2.
+        (0x39a0_0000, 0x3f80_0800, "C = 5 * 2^-14"),
+        // 0.5 unit + 2^-20: above the tie, up to 1.
+        (0x3882_0000, 0x3f80_0400, "C = 2^-14 + 2^-20"),
+        // 0.5 unit - 2^-21: below it, down to 0.
+        (0x387f_0000, 0x3f80_0000, "C = 2^-14 - 2^-22"),
+    ] {
+        assert_eq!(eval_e4m3(&n, &one, 127, c), [want; 3], "{what}");
+    }
+}
+
+/// No non-zero product in a block of huge scales (2^127 each): the group has no Emax of its
+/// own, so C = 1 keeps its own alignment and passes the E8M13 accumulator whole: D = 1.
+#[test]
+fn a_group_without_products_keeps_the_accumulator() {
+    let n = numerics::preset("hopper-wgmma-fp8").unwrap();
+    assert_eq!(eval_e4m3(&n, &[], 254, 0x3f80_0000), [0x3f80_0000; 3]);
+    // And with a product far below: 2^-9 * 2^-9 * 2^254 = 2^236 is not below; use scales 1
+    // and C = 2^100, a product 1 * 1 wholly below C's window: D = 2^100 (RZ).
+    assert_eq!(
+        eval_e4m3(&n, &[(5, 0x38, 0x38)], 127, 0x7180_0000),
+        [0x7180_0000; 3]
+    );
+}
+
+/// Three ways in chunks of two (`hopper-wgmma-fp8` over spans of 6, groups of 2 products),
+/// looked up by gathers. E5M2: x = 57344^2 * 2^254 > 2^285. Way 0 (positions 0, 1, 6, 7)
+/// sums -x + x - x = -x: the E8M13 accumulator overflows to -Inf. Ways 1 and 2 hold only
+/// zeros, so -Inf stays: D = -Inf. (A way's group read from the wrong positions, 1, 2, 7, 8,
+/// would meet +x and make NaN.)
+#[test]
+fn three_ways_in_chunks_of_two_keep_an_overflowed_accumulator() {
+    let mut n = numerics::preset("hopper-wgmma-fp8").unwrap();
+    n.group = 2;
+    n.group_layout = GroupLayout::Interleaved {
+        ways: 3,
+        span: 6,
+        chunk: 2,
+    };
+    let d = Dot::new(spec(FormatId::E5m2, FormatId::E5m2, FormatId::E8m0, 12), &n).unwrap();
+    assert!(d.pair.is_some());
+    let (mut a, mut b) = ([0u32; 12], [0u32; 12]);
+    for (i, x) in [(0, 0xfb), (1, 0x7b), (6, 0xfb)] {
+        (a[i], b[i]) = (x, 0x7b);
+    }
+    let ops = Operands {
+        a: &a,
+        b: &b,
+        sa: &[254],
+        sb: &[254],
+        c: 0,
+    };
+    for (form, d) in [
+        ("gather", d.clone().force_gather(true)),
+        ("loads", d.clone().force_gather(false)),
+        ("portable", d.clone().force_portable()),
+        ("general", d.clone().force_generic()),
+    ] {
+        assert_eq!(d.eval(&ops).unwrap(), 0xff80_0000, "{form}");
+    }
 }
