@@ -489,3 +489,40 @@ fn three_ways_in_chunks_of_two_keep_an_overflowed_accumulator() {
         assert_eq!(d.eval(&ops).unwrap(), 0xff80_0000, "{form}");
     }
 }
+
+/// A zero scale (UE4M3 code 0) makes every product of its block zero: under two ways of
+/// single products (`hopper-wgmma-fp8`, groups of 4 interleaved over spans of 8) with 448 *
+/// 448 everywhere, no group has an Emax, and C = 1 + 2^-10 (0x3f802000, held by E8M13)
+/// passes whole. (Products looked up anyway would raise Emax to about 2^11 and cut C.)
+#[test]
+fn a_zero_scale_block_leaves_the_accumulator_whole() {
+    let mut n = numerics::preset("hopper-wgmma-fp8").unwrap();
+    n.group = 4;
+    n.group_layout = GroupLayout::Interleaved {
+        ways: 2,
+        span: 8,
+        chunk: 1,
+    };
+    let d = Dot::new(
+        spec(FormatId::E4m3, FormatId::E4m3, FormatId::Ue4m3, 32),
+        &n,
+    )
+    .unwrap();
+    assert!(d.pair.is_some());
+    let a = [0x7eu32; 32];
+    let ops = Operands {
+        a: &a,
+        b: &a,
+        sa: &[0],
+        sb: &[0x38],
+        c: 0x3f80_2000,
+    };
+    for (form, d) in [
+        ("gather", d.clone().force_gather(true)),
+        ("loads", d.clone().force_gather(false)),
+        ("portable", d.clone().force_portable()),
+        ("general", d.clone().force_generic()),
+    ] {
+        assert_eq!(d.eval(&ops).unwrap(), 0x3f80_2000, "{form}");
+    }
+}
