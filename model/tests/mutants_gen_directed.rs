@@ -21,9 +21,9 @@ fn elem(f: FormatId, c: u32) -> f64 {
     let e = (c >> man & ((1 << (bits - 1)) - 1)) as i32;
     let m = (c & ((1 << man) - 1)) as f64;
     let v = if e == 0 {
-        m * 2f64.powi(1 - bias - man as i32)
+        m * 2f64.powi(1 - bias - man)
     } else {
-        (m + (1 << man) as f64) * 2f64.powi(e - bias - man as i32)
+        (m + (1 << man) as f64) * 2f64.powi(e - bias - man)
     };
     if neg {
         -v
