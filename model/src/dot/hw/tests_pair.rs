@@ -454,10 +454,10 @@ fn a_group_without_products_keeps_the_accumulator() {
 }
 
 /// Three ways in chunks of two (`hopper-wgmma-fp8` over spans of 6, groups of 2 products),
-/// looked up by gathers. E5M2: x = 57344^2 * 2^254 > 2^285. Way 0 (positions 0, 1, 6, 7)
-/// sums -x + x - x = -x: the E8M13 accumulator overflows to -Inf. Ways 1 and 2 hold only
-/// zeros, so -Inf stays: D = -Inf. (A way's group read from the wrong positions, 1, 2, 7, 8,
-/// would meet +x and make NaN.)
+/// looked up by gathers. E5M2 with scales 2^127 each: 57344 = 1.75 * 2^15, 49152 = 1.5 *
+/// 2^15. Span 0 is zeros. In span 1, way 0 (positions 6, 7) sums (-1.75 + 1.5) * 1.75 *
+/// 2^284 = -1.75 * 2^282: the E8M13 accumulator overflows to -Inf. Ways 1 (8, 9) and 2 (10,
+/// 11) hold zeros, so -Inf stays: D = -Inf (an Inf accumulator is kept by every later group).
 #[test]
 fn three_ways_in_chunks_of_two_keep_an_overflowed_accumulator() {
     let mut n = numerics::preset("hopper-wgmma-fp8").unwrap();
@@ -470,7 +470,7 @@ fn three_ways_in_chunks_of_two_keep_an_overflowed_accumulator() {
     let d = Dot::new(spec(FormatId::E5m2, FormatId::E5m2, FormatId::E8m0, 12), &n).unwrap();
     assert!(d.pair.is_some());
     let (mut a, mut b) = ([0u32; 12], [0u32; 12]);
-    for (i, x) in [(0, 0xfb), (1, 0x7b), (6, 0xfb)] {
+    for (i, x) in [(6, 0xfb), (7, 0x7a)] {
         (a[i], b[i]) = (x, 0x7b);
     }
     let ops = Operands {
