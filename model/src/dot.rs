@@ -734,6 +734,3 @@ fn pack(neg: bool, r: Rounded, t: &Target, subnormals: bool) -> u32 {
         }
     }
 }
-
-#[cfg(test)]
-mod tests_small;
