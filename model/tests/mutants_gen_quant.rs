@@ -54,3 +54,12 @@ fn quantize_reproduces_the_committed_suite_from_its_manifest() {
     assert_eq!(cases.len() as u64, m["count"].as_u64().unwrap());
     check("quantize/quantize.jsonl", "quantize:quantize", &cases);
 }
+
+/// `f32_bits` of a zero keeps its sign: -0 is 0x80000000 (IEEE 754 binary32), +0 is 0; a
+/// normal value is its bits (1.5 = 3 * 2^-1 = 0x3fc00000).
+#[test]
+fn f32_bits_of_signed_zeros_and_a_normal() {
+    assert_eq!(gen::quant::f32_bits(true, 0, 5), 0x8000_0000);
+    assert_eq!(gen::quant::f32_bits(false, 0, -3), 0);
+    assert_eq!(gen::quant::f32_bits(true, 3, -1), 0xbfc0_0000);
+}
