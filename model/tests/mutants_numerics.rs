@@ -282,3 +282,26 @@ fn json_defaults_and_nan_bits() {
         .unwrap_err()
         .contains("window_bits"));
 }
+
+/// `FloatSpec::is_fp16`: IEEE binary16 is 10 fraction bits and 5 exponent bits, nothing else
+/// (the CLI emits an FP16 D's bits only then); FP32, BF16-range FP16-width and FP16-range
+/// BF16-width specs are not it.
+#[test]
+fn is_fp16_is_binary16_only() {
+    use mxref_model::numerics::FloatSpec;
+    let f = |m: u32, e: u32| FloatSpec {
+        man_bits: Some(m),
+        exp_bits: e,
+        round: mxref_model::Round::Rne,
+        subnormals: true,
+    };
+    assert!(f(10, 5).is_fp16());
+    assert!(!f(23, 8).is_fp16());
+    assert!(!f(10, 8).is_fp16());
+    assert!(!f(7, 5).is_fp16());
+    assert!(!FloatSpec {
+        man_bits: None,
+        ..f(10, 5)
+    }
+    .is_fp16());
+}
