@@ -305,3 +305,36 @@ fn is_fp16_is_binary16_only() {
     }
     .is_fp16());
 }
+
+/// `join` checks (spec/numerics.md): starting from the valid `cdna3-mfma-fp8` (two lanes, lane
+/// window 24 = window_bits, groups of 16 contiguous products), each change below breaks exactly
+/// one rule and must be refused with that rule's field.
+#[test]
+fn join_rules_are_each_enforced() {
+    use mxref_model::numerics::{Accumulate, GroupLayout, ScaleApply};
+    let base = preset("cdna3-mfma-fp8").unwrap();
+    assert_eq!(base.validate(), Ok(()));
+    let refused = |n: &mxref_model::numerics::Numerics, field: &str| {
+        let e = n.validate().expect_err(field);
+        assert!(e.starts_with(field), "{field}: {e}");
+    };
+    let mut n = base.clone();
+    n.accumulate = Accumulate::Separate;
+    refused(&n, "join: needs a finite window_bits");
+    let mut n = base.clone();
+    n.join.as_mut().unwrap().lane_window = Some(25); // wider than window_bits 24
+    refused(&n, "join.lane_window");
+    let mut n = base.clone();
+    n.join.as_mut().unwrap().lanes = 3; // 16 products do not split into 3 lanes
+    refused(&n, "join.lanes");
+    let mut n = base.clone();
+    n.group_layout = GroupLayout::Interleaved {
+        ways: 2,
+        span: 32,
+        chunk: 1,
+    };
+    refused(&n, "join.lanes");
+    let mut n = base.clone();
+    n.scale = ScaleApply::BlockSum;
+    refused(&n, "join.lanes");
+}
