@@ -86,8 +86,8 @@ fn the_overflow_rule_is_not_taken_with_promotion() {
 /// 2^127 * 2 and -2^127 * 2, both signs of Inf: a NaN accumulator (spec/numerics.md, `join`:
 /// "both signs in one group: NaN", "an Inf or NaN accumulator is kept"); group 1 holds
 /// +Inf * 1, which the kept NaN absorbs. (The exact rules alone would give +Inf: the two
-/// finite products cancel. `support::reference::general` checks only an Inf prefix and says
-/// +Inf here, so it is not the oracle of this case.)
+/// finite products cancel.) `support::reference::general` agrees since it looks at a NaN
+/// prefix as well as an opposite Inf one.
 #[test]
 fn a_nan_accumulator_meets_a_later_inf() {
     let n = preset("cdna3-mfma-bf16").unwrap();
@@ -111,4 +111,5 @@ fn a_nan_accumulator_meets_a_later_inf() {
     };
     let d = Dot::new(spec, &n).unwrap().eval(&ops).unwrap();
     assert_eq!(d, n.nan_bits, "{d:#010x}");
+    assert_eq!(general(&n, &spec, &a, &b, &[127], &[127], 0), n.nan_bits);
 }

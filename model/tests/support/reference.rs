@@ -559,7 +559,8 @@ pub fn general(
     }) || !matches!(decode_f32(c), RV::Num { .. });
     if specials {
         // An Inf (NaN returned above). An accumulator that the groups before the first Inf
-        // product overflowed to the opposite Inf meets it: NaN (chained instructions).
+        // product overflowed to the opposite Inf, or made NaN, meets it: NaN (chained
+        // instructions).
         let plain = n.promote.is_none()
             && n.c_entry == CEntry::Accumulator
             && n.group != 0
@@ -573,7 +574,10 @@ pub fn general(
             let p = i / n.group * n.group;
             if p > 0 {
                 let pre = general(n, spec, &a[..p], &b[..p], sa, sb, c);
-                if pre & 0x7fff_ffff == 0x7f80_0000 && (pre ^ ex) >> 31 == 1 {
+                // Overflowed to the opposite Inf, or already NaN (a group whose products
+                // overflowed both ways): an Inf or NaN accumulator is kept (spec/numerics.md).
+                let nan = pre & 0x7f80_0000 == 0x7f80_0000 && pre & 0x7f_ffff != 0;
+                if nan || (pre & 0x7fff_ffff == 0x7f80_0000 && (pre ^ ex) >> 31 == 1) {
                     return n.nan_bits;
                 }
             }
