@@ -9,7 +9,7 @@ mod support;
 
 use mxref_model::add::Term;
 use mxref_model::dot::trace::{AccValue, Step};
-use mxref_model::dot::{Dot, DotSpec, Operands};
+use mxref_model::dot::{Dot, DotSpec, Explanation, Operands};
 use mxref_model::numerics::{preset, JoinCut, Numerics, ShiftedOut, ZeroSign};
 use mxref_model::FormatId;
 
@@ -153,14 +153,7 @@ fn explain_shows_exact_sums_in_the_terms_units() {
     let sig: u128 = terms.iter().map(|t| t.sig << (t.lsb - lsb)).sum();
     // The value: sig * 2^lsb = 1 + 2^-30.
     assert_eq!(sig, (1u128 << -lsb) + (1u128 << (-30 - lsb)));
-    let sums: Vec<_> = ex
-        .steps
-        .iter()
-        .filter_map(|s| match s {
-            Step::GroupSum { value, .. } => Some(value.clone()),
-            _ => None,
-        })
-        .collect();
+    let sums = group_sums(&ex);
     assert_eq!(
         sums,
         [AccValue::Finite(Term {
@@ -219,14 +212,7 @@ fn join_explain_group_sum_sign() {
     ] {
         let k = case(&[(a, b, 127, 127)], 0, 0);
         let ex = dot.explain(&ops(&k)).unwrap();
-        let sums: Vec<_> = ex
-            .steps
-            .iter()
-            .filter_map(|s| match s {
-                Step::GroupSum { value, .. } => Some(value.clone()),
-                _ => None,
-            })
-            .collect();
+        let sums = group_sums(&ex);
         // 32 products in groups of 8: the first group holds the non-zero ones.
         let AccValue::Finite(t) = &sums[0] else {
             panic!("finite group sum expected: {sums:?}")
@@ -234,6 +220,17 @@ fn join_explain_group_sum_sign() {
         assert_eq!(t.neg, neg, "{a:x?} x {b:x?}: {t:?}");
         assert_eq!(t.sig as f64 * 2f64.powi(t.lsb), value, "{t:?}");
     }
+}
+
+/// The exact group sums an explanation shows, in order.
+fn group_sums(ex: &Explanation) -> Vec<AccValue> {
+    ex.steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::GroupSum { value, .. } => Some(value.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Deterministic pseudo-random operands (xorshift64*).
