@@ -881,23 +881,28 @@ fn outputs_to_fifos_are_written_in_place() {
     let fifo = dir.path().join("out.fifo");
     let st = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(st.success());
+    // Twice: once for `dot -o`, once for `sim --vectors`. Each read is handed over before the
+    // next writer starts: a writer opening the FIFO while the reader has not yet seen the
+    // previous writer's end would join the same stream (the second read then waited forever).
+    let (tx, rx) = std::sync::mpsc::channel();
     let read = {
         let f = fifo.clone();
-        // Twice: once for `dot -o`, once for `sim --vectors`.
         std::thread::spawn(move || {
-            (0..2)
-                .map(|_| std::fs::read_to_string(&f).unwrap())
-                .collect::<Vec<_>>()
+            for _ in 0..2 {
+                tx.send(std::fs::read_to_string(&f).unwrap()).unwrap();
+            }
         })
     };
     let f = fifo.to_str().unwrap();
     let o = mxref(&["dot", "-o", f], &format!("{}\n{}\n", dot_ok(), dot_ok()));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = rx.recv().unwrap();
     let o = mxref(&["sim", "--random", "20", "--quiet", "--vectors", f], "");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Before the join: were the FIFO replaced, the reader would wait on it forever.
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
-    let got = read.join().unwrap();
+    let got = [first, rx.recv().unwrap()];
+    read.join().unwrap();
     assert_eq!(got[0].lines().count(), 2);
     assert!(got[0].contains("\"d\":\"0x42000000\""), "{}", got[0]);
     assert!(got[1].lines().count() >= 20, "{}", got[1]);
